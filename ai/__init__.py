@@ -1,0 +1,1 @@
+"""AI building blocks of Otto (embeddings, ingestion, answers), free of web and database code."""

@@ -1,0 +1,1 @@
+"""The htmx web console for managers."""

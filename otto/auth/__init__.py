@@ -1,0 +1,1 @@
+"""Identity: bearer JWT verification, roles, and the per-request identity."""

@@ -1,0 +1,1 @@
+"""Companies: the tenant root, its settings, services and CallRail credentials."""

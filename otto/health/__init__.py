@@ -1,0 +1,1 @@
+"""Liveness, readiness, detailed health and Prometheus metrics (all public)."""

@@ -1,0 +1,24 @@
+"""One transaction per request or job; side effects (enqueues, SMS) run only after commit."""
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from otto.db import db
+
+
+def on_commit(callback) -> None:
+    """Run `callback()` after the current transaction commits; dropped if it rolls back."""
+    db.session().info.setdefault("on_commit", []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session) -> None:
+    callbacks = session.info.pop("on_commit", [])
+    for callback in callbacks:
+        callback()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_on_rollback(session, previous_transaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop("on_commit", None)

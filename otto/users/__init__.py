@@ -1,0 +1,1 @@
+"""Users: Clerk-mirrored people of a company, their role and profile rows."""

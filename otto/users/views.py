@@ -1,0 +1,4 @@
+"""placeholder"""
+from flask_smorest import Blueprint
+
+blp = Blueprint("users", __name__)

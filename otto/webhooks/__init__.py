@@ -1,0 +1,1 @@
+"""Provider webhooks: signatures on raw bytes, store first, process once in a job."""
