@@ -1,5 +1,7 @@
 """The flask-smorest Api with Otto's defaults, and the one list of blueprints."""
 
+import importlib
+import importlib.util
 from pathlib import Path
 
 import marshmallow as ma
@@ -59,13 +61,27 @@ def docs_assets_blueprint() -> Blueprint:
     return Blueprint("docs_assets", __name__, static_folder=str(static), static_url_path=DOCS_ASSETS)
 
 
-def blueprints() -> list:
-    """Every API blueprint, in catalog order."""
-    from otto.companies.views import blp as companies
-    from otto.health.views import blp as health
-    from otto.users.views import blp as users
+# Areas in catalog order; each is a package otto/<area>/ whose views.py defines `blp`.
+AREAS = (
+    "dashboard", "calls", "leads", "appointments", "contacts", "lead_pool", "rag", "recordings",
+    "shifts", "missed_calls", "analysis", "reps", "companies", "users", "followups", "clones",
+    "gdpr", "mobile", "webhooks", "internal_ai", "health", "admin",
+)
 
-    return [companies, users, health]
+
+def area_module(area: str, name: str):
+    """Import otto.<area>.<name> if that area and module exist, else return None."""
+    if importlib.util.find_spec(f"otto.{area}") is None:
+        return None
+    if importlib.util.find_spec(f"otto.{area}.{name}") is None:
+        return None
+    return importlib.import_module(f"otto.{area}.{name}")
+
+
+def blueprints() -> list:
+    """The blueprint of every area that exists, in catalog order."""
+    modules = (area_module(area, "views") for area in AREAS)
+    return [module.blp for module in modules if module is not None and hasattr(module, "blp")]
 
 
 def register_api(app) -> OttoApi:

@@ -2,15 +2,13 @@
 
 import importlib
 
-MODEL_MODULES = (
-    "otto.companies.models",
-    "otto.users.models",
-    "otto.audit",
-    "otto.webhooks.inbox",
-    "otto.idempotency",
-)
+from otto.api import AREAS, area_module
+
+SHARED_MODEL_MODULES = ("otto.audit", "otto.webhooks.inbox", "otto.idempotency")
 
 
 def import_all_models() -> None:
-    for module in MODEL_MODULES:
+    for module in SHARED_MODEL_MODULES:
         importlib.import_module(module)
+    for area in AREAS:
+        area_module(area, "models")

@@ -90,11 +90,14 @@ def _scope_to_company(state) -> None:
 
 
 def rls_statements(table: str) -> list[str]:
-    """DDL that puts `table` under the tenant policy; used by migrations."""
+    """DDL that puts `table` under the tenant policy; used by migrations.
+
+    The policy binds every role but the table owner (the migration role), which is why the
+    app connects as a separate role that owns nothing.
+    """
     setting = f"current_setting('{RLS_SETTING}', true)"
     return [
         f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
-        f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
         f"CREATE POLICY tenant_isolation ON {table} "
         f"USING (company_id = {setting}) WITH CHECK (company_id = {setting})",
     ]

@@ -37,14 +37,23 @@ class Sentence:
 class CallText:
     """A transcript cut into sentences, with their embeddings computed once on demand."""
 
-    def __init__(self, transcript: Transcript, embedder: Any):
+    def __init__(self, transcript: Transcript, embedder: Any = None):
         self.transcript = transcript
-        self.embedder = embedder
+        self._embedder = embedder
         self.sentences = [
             Sentence(len_so_far, turn_index, turn.speaker, text, turn.start, turn.end)
             for len_so_far, (turn_index, turn, text) in enumerate(_turn_sentences(transcript))
         ]
         self._vectors: np.ndarray | None = None
+
+    @property
+    def embedder(self) -> Any:
+        """The embedder given, else the local MiniLM one, loaded on first need."""
+        if self._embedder is None:
+            from ai.embeddings import get_local_embedder
+
+            self._embedder = get_local_embedder()
+        return self._embedder
 
     @property
     def vectors(self) -> np.ndarray:

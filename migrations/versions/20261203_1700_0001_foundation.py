@@ -187,8 +187,15 @@ def upgrade() -> None:
         for statement in rls_statements(table):
             op.execute(statement)
 
+    # Clerk user.* events carry no organization: this returns the owning company id and nothing else.
+    op.execute("""
+        CREATE FUNCTION otto_user_company(p_user_id text) RETURNS text
+        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public
+        AS $$ SELECT company_id FROM users WHERE id = p_user_id $$""")
+
 
 def downgrade() -> None:
+    op.execute("DROP FUNCTION IF EXISTS otto_user_company(text)")
     op.drop_index(op.f('ix_sales_reps_company_id'), table_name='sales_reps')
     op.drop_table('sales_reps')
     op.drop_index(op.f('ix_sales_managers_company_id'), table_name='sales_managers')

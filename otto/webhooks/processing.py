@@ -1,0 +1,81 @@
+"""Processing stored webhook events: one job per event, handlers per provider, replay."""
+
+import logging
+
+from rq import Retry
+
+from otto.db import db
+from otto.tenancy import tenant_scope
+from otto.webhooks.inbox import WebhookEvent, mark
+
+log = logging.getLogger(__name__)
+
+RETRY = Retry(max=3, interval=[10, 60, 300])
+
+
+class Unmatched(Exception):
+    """No company owns this event (yet); it is kept for replay after configuration."""
+
+
+class Ignored(Exception):
+    """A valid event Otto has no use for."""
+
+
+def handler_for(provider: str):
+    """The function that applies one provider's event: handler(event) -> company_id or None."""
+    if provider == "clerk":
+        from otto.webhooks.clerk import handle
+        return handle
+    from importlib import import_module
+
+    return import_module(f"otto.webhooks.{provider}").handle
+
+
+def enqueue_processing(event: WebhookEvent) -> None:
+    from jobs.queues import enqueue
+
+    enqueue("default", process_webhook, event.id, job_id=event.job_id, retry=RETRY,
+            company_id=event.company_id, after_commit=False)
+
+
+def process_webhook(event_id: str) -> str:
+    """Job: apply a stored event once. Failures stay on the row and are retried by RQ."""
+    event = db.session.get(WebhookEvent, event_id, with_for_update=True)
+    if event is None or event.status in ("processed", "ignored"):
+        db.session.rollback()
+        return "skipped"
+    event.status = "processing"
+    event.attempts += 1
+    try:
+        company_id = handler_for(event.provider)(event)
+        if company_id:
+            event.company_id = company_id
+        mark(event, "processed")
+    except Unmatched as reason:
+        mark(event, "unmatched", str(reason) or "no company matches this event")
+    except Ignored as reason:
+        mark(event, "ignored", str(reason) or None)
+    except Exception as error:
+        db.session.rollback()
+        failed = db.session.get(WebhookEvent, event_id)
+        failed.attempts += 1
+        mark(failed, "failed", f"{type(error).__name__}: {error}"[:500])
+        db.session.commit()
+        log.exception("%s webhook %s failed", failed.provider, failed.id)
+        raise
+    db.session.commit()
+    log.info("%s webhook %s %s", event.provider, event.id, event.status)
+    return event.status
+
+
+def replay(event_id: str) -> str:
+    """Re-run a failed or unmatched event now, through the same idempotent handler."""
+    event = db.session.get(WebhookEvent, event_id)
+    if event is None:
+        return f"no webhook event {event_id}"
+    if event.status not in ("failed", "unmatched"):
+        return f"event {event_id} is {event.status}; only failed or unmatched events are replayed"
+    event.status = "received"
+    db.session.commit()
+    with tenant_scope(None):
+        return f"event {event_id}: {process_webhook(event_id)}"
