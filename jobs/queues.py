@@ -11,6 +11,7 @@ from otto.transactions import on_commit
 log = logging.getLogger(__name__)
 
 QUEUE_NAMES = ("default", "ai", "ingest", "sms")
+ACTIVE_STATES = ("queued", "started", "scheduled", "deferred")
 
 
 def queue(name: str, connection=None) -> Queue:
@@ -36,11 +37,11 @@ def enqueue(queue_name: str, func, *args, job_id: str | None = None, retry: Retr
     def send():
         if job_id:
             existing = target.fetch_job(job_id)
-            if existing is not None and existing.get_status(refresh=True) in ("queued", "started", "scheduled", "deferred"):
+            if existing is not None and existing.get_status(refresh=True) in ACTIVE_STATES:
                 log.info("job %s already %s; not enqueued again", job_id, existing.get_status())
                 return existing
-        job = target.enqueue(func, *args, job_id=job_id, retry=retry, meta=meta, job_timeout=timeout,
-                             failure_ttl=30 * 24 * 3600, result_ttl=7 * 24 * 3600, kwargs=kwargs)
+        job = target.enqueue(func, args=args, kwargs=kwargs, job_id=job_id, retry=retry, meta=meta,
+                             job_timeout=timeout, failure_ttl=30 * 24 * 3600, result_ttl=7 * 24 * 3600)
         log.info("job %s enqueued on %s for company %s", job.id, queue_name, company_id)
         return job
 

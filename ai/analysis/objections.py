@@ -63,7 +63,7 @@ CUES: dict[str, list[re.Pattern[str]]] = {
     "Trust/Credibility": _patterns(
         r"\breviews\b|\b(online|google|yelp|bad|good) review\b",
         r"\blicen[sc]ed\b|\binsured\b|\bbonded\b",
-        r"\bscam\b|\brip(ped)?[- ]?off\b|\btoo good to be true\b",
+        r"\bscams?\b|\bscammers?\b|\brip(ped)?[- ]?off\b|\btoo good to be true\b",
         r"\bhow (do|can|would) (i|we) know\b",
         r"\b(got |been )(burned|burnt|screwed)\b|\bbad experience\b|\b(wary|skeptical|leery)\b",
         r"\bhow long have you( \w+){0,2} been (in business|around|doing this)\b",
@@ -83,6 +83,7 @@ CUES: dict[str, list[re.Pattern[str]]] = {
     "Decision Authority": _patterns(
         r"\b(talk|speak|check|discuss|consult|run (it|this|that) by|go over)\b[^.?!]{0,50}"
         r"\b(wife|husband|spouse|partner|landlord|hoa|board|parents|boss|family)\b",
+        r"\b(hoa|condo board|homeowners'? association|co-?op board)\b",
         r"\b(wife|husband|spouse|partner|landlord|hoa)\b[^.?!]{0,40}"
         r"\b(decides?|approve|sign off|has to|needs to|handles)\b",
         r"\b(talk|speak) (to|with) (her|him)\b",
@@ -98,11 +99,12 @@ CUES: dict[str, list[re.Pattern[str]]] = {
         r"\bspecs?\b|\bspecifications?\b|\b(seer|btu|tonnage|r-?value|decibels?)\b",
         r"\befficiency rating\b|\b(noise|noisy|loud)\b|\bwarranty\b[^.!]*\?",
         r"\b(will|would|does|can) (it|this|that|the unit|the system) (fit|leak|last|handle|hold up)\b",
-        r"\bhow long (will|would|does) (it|this|that|the \w+) last\b",
+        r"\bhow long (will|would|does) (it|this|that|the \w+) last\b|\bkeep up with\b",
     ),
     "Contract Terms": _patterns(
         r"\bcontracts?\b|\bdeposit\b|\bdown ?payment\b|\bput( \w+){0,2} down\b",
-        r"\bcancel(l?ation)? (fee|policy|penalty)\b|\b(can|could) (i|we) cancel\b",
+        r"\bcancel(l?ation)? (fee|policy|penalty)\b|\b(can|could|if|when) (i|we) cancel\b",
+        r"\bprepayment\b|\bpenalty\b|\brefundable\b",
         r"\bfinanc(e|ed|ing)\b|\binterest( rate)?\b|\bapr\b|\bpayment plan\b",
         r"\bfine print\b|\bterms\b|\block(ed)? (me |us )?in\b",
         r"\bsign (anything|today|right now)\b|\bsign(ing)? (a|the) (contract|agreement)\b",
@@ -111,6 +113,8 @@ CUES: dict[str, list[re.Pattern[str]]] = {
     "DIY Alternative": _patterns(
         r"\b(do|fix|handle|install|patch|replace|repair|tackle) (it|this|that|them|the \w+)"
         r" (myself|ourselves)\b",
+        r"\b(can|could|will|'ll|might|gonna|going to) \w+ (it|this|that|them)( \w+)? (myself"
+        r"|ourselves)\b",
         r"\b(do|doing|fix|fixing|patch|patching|install|installing|replace|replacing|repair"
         r"|repairing)\b[^.?!]{0,40}\b(myself|ourselves)\b",
         r"\bhandyman\b|\bdiy\b|\bdo-it-yourself\b",
@@ -142,6 +146,7 @@ _DECISIVE = re.compile(
 )
 _CLOSING_QUESTION = re.compile(
     r"\b(ready to|go ahead|move forward|get (you|this|it|that) (started|scheduled|booked)|sign"
+    r"|put you down|get you on"
     r"|book|schedule|lock (it|this|that) in|proceed|get started|work for you|sound good"
     r"|shall we|should we)\b|\$\s?\d|\b(price|cost|total|payment|investment|budget)\b",
     re.IGNORECASE,

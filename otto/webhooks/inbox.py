@@ -41,7 +41,7 @@ class WebhookEvent(Base):
     @property
     def job_id(self) -> str:
         digest = hashlib.sha256(self.event_key.encode()).hexdigest()
-        return f"webhook:{self.provider}:{digest}"
+        return f"webhook-{self.provider}-{digest}"  # RQ ids allow letters, digits, - and _
 
 
 def store_event(*, provider: str, event_type: str, event_key: str, raw_body: bytes,

@@ -1,0 +1,1 @@
+"""Calls: every phone interaction, and the automated follow-ups scheduled from them."""

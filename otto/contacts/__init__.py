@@ -1,0 +1,1 @@
+"""Contact cards: the canonical customer per company, and the customer timeline."""
