@@ -160,7 +160,7 @@ class OpenAIEmbedder:
 
         vectors = np.array(rows, dtype=np.float32)
         if vectors.ndim != 2 or vectors.shape[1] != DIMENSIONS:
-            raise ValueError(f"{self.model} returned vectors of shape {vectors.shape}, not (n, 384)")
+            raise ValueError(f"{self.model} returned vectors of shape {vectors.shape}")
         usage = Usage(
             provider="openai",
             model=self.model,

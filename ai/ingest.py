@@ -251,10 +251,9 @@ def _clean(text: str) -> str:
 def _parse_pdf(path: Path) -> ParsedDocument:
     try:
         reader = pypdf.PdfReader(path)
-        if reader.is_encrypted:
-            # Owner-password-only PDFs (print/copy restrictions) open with an empty password.
-            if not reader.decrypt(""):
-                raise DocumentRejected("encrypted", "the PDF needs a password to open")
+        # Owner-password-only PDFs (print/copy restrictions) open with an empty password.
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise DocumentRejected("encrypted", "the PDF needs a password to open")
         pages = [_clean(page.extract_text() or "") for page in reader.pages]
     except DocumentRejected:
         raise
@@ -375,17 +374,19 @@ class _SectionBuilder:
 
 
 class _HtmlTextExtractor(HTMLParser):
-    """Visible text of an HTML page, one line per block element, split into sections at h1–h6."""
+    """Visible text of an HTML page, one line per block element, split into sections at headings."""
 
     # Not "head": pages that never close it would lose their whole body.
-    _SKIPPED = {"script", "style", "noscript", "template", "title", "svg", "iframe", "object"}
-    _BLOCKS = {
+    _SKIPPED = frozenset(
+        {"script", "style", "noscript", "template", "title", "svg", "iframe", "object"}
+    )
+    _BLOCKS = frozenset({
         "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt",
         "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5",
         "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "td",
         "th", "tr", "ul",
-    }  # fmt: skip
-    _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+    })  # fmt: skip
+    _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

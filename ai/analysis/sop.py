@@ -116,7 +116,9 @@ def checklist_for(call_type: str, sop_checklist: Sequence[Any] | None) -> list[d
     return checklist
 
 
-def check_compliance(call: CallText, checklist: list[dict[str, str]]) -> dict[str, Any]:
+def check_compliance(
+    call: CallText, checklist: list[dict[str, str]], call_type: str
+) -> dict[str, Any]:
     """The `compliance` section: one stage result per checklist item, with its evidence."""
     candidates = [s for s in call.sentences if is_company_side(s.speaker)]
     similarity = _stage_similarity(call, checklist, candidates)
@@ -154,7 +156,7 @@ def check_compliance(call: CallText, checklist: list[dict[str, str]]) -> dict[st
     score = round(len(followed) / len(results), 3) if results else None
     return {
         "evaluation_mode": "simple",
-        "target_role": "customer_rep" if call.transcript.call_type == "csr_call" else "sales_rep",
+        "target_role": "customer_rep" if call_type == "csr_call" else "sales_rep",
         "compliance_score": score,
         "compliance_rate": round(score * 100, 1) if score is not None else None,
         "total_stages": len(results),

@@ -42,8 +42,7 @@ class ContactCard(TenantMixin, Timestamped, Base):
     leads: Mapped[list["Lead"]] = relationship(  # noqa: F821
         back_populates="contact_card", order_by="Lead.created_at", passive_deletes=True)
     appointments: Mapped[list["Appointment"]] = relationship(  # noqa: F821
-        back_populates="contact_card", order_by="Appointment.scheduled_start", passive_deletes=True,
-        viewonly=True)
+        back_populates="contact_card", order_by="Appointment.scheduled_start", passive_deletes=True)
 
     @property
     def full_name(self) -> str | None:

@@ -77,7 +77,9 @@ def openai_stub() -> Iterator[OpenAIStub]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     stub.base_url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     yield stub
     server.shutdown()

@@ -86,7 +86,8 @@ def test_markdown_chunks_carry_their_nearest_heading():
     chunks = chunk_text(parse_file(DOCUMENTS / "ftc_home_insulation_rule_16cfr460_excerpt.md"))
 
     receipt_chunk = next(chunk for chunk in chunks if "receipt" in chunk.text)
-    assert receipt_chunk.metadata["section"] == "§ 460.17 What installers must tell their customers."
+    section = receipt_chunk.metadata["section"]
+    assert section == "§ 460.17 What installers must tell their customers."
 
 
 def test_an_encrypted_pdf_is_rejected(tmp_path):

@@ -100,7 +100,8 @@ def test_citations_carry_the_chunk_they_quote(embedder):
         },
     ]
 
-    answer = extractive_answer("How fast must we refund a cancelled deal?", chunks, embedder=embedder)
+    question = "How fast must we refund a cancelled deal?"
+    answer = extractive_answer(question, chunks, embedder=embedder)
 
     first = answer.citations[0]
     assert (first.chunk_id, first.document_id, first.filename) == (11, "doc-a", "refunds.md")

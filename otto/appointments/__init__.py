@@ -1,0 +1,1 @@
+"""Appointments: in-person, virtual or phone visits booked for a lead."""

@@ -1,0 +1,1 @@
+"""Leads: sales opportunities, their status history, the lead pool and rep assignments."""

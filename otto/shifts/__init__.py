@@ -1,0 +1,1 @@
+"""Rep shifts: one row per rep per company-local day, opened by clock-in, closed by clock-out."""
