@@ -10,7 +10,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from nltk.data import FileSystemPathPointer
@@ -21,6 +21,7 @@ from ai.providers import OpenAIClient, ProviderError, Usage
 
 logger = logging.getLogger(__name__)
 
+AnswerMode = Literal["extractive", "generative", "degraded"]
 NO_ANSWER_TEXT = "I couldn't find this in your company's documents or data."
 # Calibrated on the fixture documents: every question of fixtures/qa/qa_pairs.jsonl has a best
 # chunk at cosine >= 0.41, general off-topic questions stay below 0.31.
@@ -100,7 +101,7 @@ class Answer:
     text: str
     citations: list[Citation]
     grounded: bool
-    mode: str
+    mode: AnswerMode
     groundedness: float = 0.0
     usage: Usage | None = None
     fallback_reason: str | None = None
@@ -264,7 +265,7 @@ def groundedness_score(answer_text: str, cited_texts: Sequence[str]) -> float:
     return supported / len(sentence_terms)
 
 
-def _no_answer(mode: str) -> Answer:
+def _no_answer(mode: AnswerMode) -> Answer:
     return Answer(text=NO_ANSWER_TEXT, citations=[], grounded=False, mode=mode)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import logging
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -21,8 +20,6 @@ from lxml import etree
 
 from ai.embeddings import minilm_tokens
 
-logger = logging.getLogger(__name__)
-
 DOCUMENT_TYPES = ("pdf", "docx", "html", "markdown", "text")
 # Bytes the caller should pass to detect_document_type; enough to see a DOCX's first entries.
 DETECTION_HEAD_BYTES = 8192
@@ -31,6 +28,7 @@ DETECTION_HEAD_BYTES = 8192
 LOCAL_CHUNK_TOKENS = 200
 LOCAL_CHUNK_OVERLAP = 40
 
+# parse_document raises all of these but parser_timeout, which the caller's watchdog reports.
 REJECTION_REASONS = (
     "empty_file",
     "encrypted",
@@ -116,8 +114,7 @@ def detect_document_type(head: bytes, filename: str) -> str:
             return "docx"
         raise UnsupportedDocument("a ZIP archive that is not a Word document")
 
-    text_head = _decode_head(head)
-    if text_head is None:
+    if not _is_utf8_text(head):
         raise UnsupportedDocument(f"binary content ({_describe_magic(head)})")
 
     if _HTML_START.match(head.lstrip(codecs.BOM_UTF8)):
@@ -168,7 +165,7 @@ def chunk_text(
     from llama_index.core.node_parser import SentenceSplitter
 
     # Counting with MiniLM's own WordPiece keeps every chunk inside the model window; the
-    # splitter's default tokenizer counts other tokens and fetches its vocabulary online.
+    # splitter's default counts GPT tokens (tiktoken), which are not the tokens MiniLM reads.
     splitter = SentenceSplitter(
         chunk_size=chunk_tokens,
         chunk_overlap=overlap_tokens,
@@ -220,14 +217,16 @@ def _merge_bare_headings(sections: list[Section]) -> list[Section]:
     return merged
 
 
-def _decode_head(head: bytes) -> str | None:
+def _is_utf8_text(head: bytes) -> bool:
     if b"\x00" in head:
-        return None
+        return False
+    # Incremental, so a character cut in two at the end of the head is not an error.
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
     try:
-        return decoder.decode(head, final=False)
+        decoder.decode(head, final=False)
     except UnicodeDecodeError:
-        return None
+        return False
+    return True
 
 
 def _describe_magic(head: bytes) -> str:

@@ -1,5 +1,8 @@
 """Precision, recall and F1 of offline objection detection on the labelled exchanges.
 
+Per category and micro-averaged over (exchange, category) pairs, on the development set and on
+the held-out set (the honest figure; see bench/data/objection_utterances.py).
+
 Run: .venv/bin/python -m bench.objection_f1
 """
 
@@ -14,7 +17,7 @@ from ai.analysis import analyze_objections
 from ai.analysis.taxonomy import OBJECTION_CATEGORIES
 from ai.embeddings import get_local_embedder
 from ai.transcript import transcript_from_text
-from bench.data.objection_utterances import LABELLED_UTTERANCES
+from bench.data.objection_utterances import HELD_OUT_UTTERANCES, LABELLED_UTTERANCES
 
 
 @dataclass
@@ -75,11 +78,19 @@ def evaluate(
 
 
 def main() -> None:
-    started = time.perf_counter()
-    evaluation = evaluate()
-    elapsed = time.perf_counter() - started
+    embedder = get_local_embedder()
+    for name, items in (
+        ("labelled (development) set", LABELLED_UTTERANCES),
+        ("held-out set", HELD_OUT_UTTERANCES),
+    ):
+        started = time.perf_counter()
+        evaluation = evaluate(items, embedder)
+        elapsed = time.perf_counter() - started
+        print(f"\n{name}: {len(items)} exchanges, {elapsed:.1f} s")
+        _print_table(evaluation)
 
-    print(f"{len(LABELLED_UTTERANCES)} labelled exchanges, {elapsed:.1f} s")
+
+def _print_table(evaluation: Evaluation) -> None:
     print(f"{'category':<20} {'P':>6} {'R':>6} {'F1':>6}  TP FP FN")
     rows = [*evaluation.per_category.items(), ("overall (micro)", evaluation.overall)]
     for category, counts in rows:
@@ -89,7 +100,7 @@ def main() -> None:
         )
     for text, expected, found in evaluation.mistakes:
         flat = text.replace("\n", " / ")
-        print(f"miss: {flat!r} expected {sorted(expected)} found {sorted(found)}")
+        print(f"  wrong: {flat!r} expected {sorted(expected)} found {sorted(found)}")
 
 
 if __name__ == "__main__":

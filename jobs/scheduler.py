@@ -18,7 +18,9 @@ class PeriodicTask:
 
 def periodic_tasks() -> list[PeriodicTask]:
     """Ticks registered by feature areas; each enqueues its work and returns at once."""
-    return []
+    from otto.webhooks.processing import sweep_stuck_events
+
+    return [PeriodicTask("webhook-sweep", 120, sweep_stuck_events)]
 
 
 def run_scheduler(app, connection, stop_event=None) -> None:

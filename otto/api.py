@@ -65,7 +65,7 @@ def docs_assets_blueprint() -> Blueprint:
 AREAS = (
     "dashboard", "calls", "leads", "appointments", "contacts", "lead_pool", "rag", "recordings",
     "shifts", "missed_calls", "analysis", "reps", "companies", "users", "followups", "clones",
-    "gdpr", "mobile", "webhooks", "internal_ai", "health", "admin",
+    "gdpr", "mobile", "webhooks", "internal_ai", "health", "admin", "messages", "tasks", "sms",
 )
 
 

@@ -5,7 +5,7 @@ import time
 
 import requests
 
-from otto.errors import ExternalServiceError, ServiceNotConfigured, UserNotFound
+from otto.errors import CompanyNotFound, ExternalServiceError, ServiceNotConfigured, UserNotFound
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ class ClerkClient:
     def configured(self) -> bool:
         return bool(self.secret_key)
 
-    def _call(self, method: str, path: str, **kwargs):
+    def _call(self, method: str, path: str, not_found=UserNotFound, **kwargs):
         if not self.configured:
             raise ServiceNotConfigured("Clerk is not configured.")
         try:
@@ -34,7 +34,7 @@ class ClerkClient:
             log.warning("clerk %s %s failed: %s", method, path, type(error).__name__)
             raise ExternalServiceError("Clerk could not be reached.") from error
         if response.status_code == 404:
-            raise UserNotFound("Clerk has no such user.")
+            raise not_found()
         if response.status_code >= 400:
             log.warning("clerk %s %s answered %s", method, path, response.status_code)
             raise ExternalServiceError(f"Clerk answered {response.status_code}.")
@@ -89,4 +89,4 @@ class ClerkClient:
                               json={"role": clerk_role})
 
     def get_organization(self, org_id: str) -> dict:
-        return self._call("GET", f"/organizations/{org_id}")
+        return self._call("GET", f"/organizations/{org_id}", not_found=CompanyNotFound)

@@ -55,6 +55,8 @@ class Settings:
     log_level: str
     max_upload_bytes: int = 200 * 1024 * 1024
     max_json_bytes: int = 1024 * 1024
+    callrail_webhook_signing_key: str | None = None
+    twilio_from_number: str | None = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -98,6 +100,8 @@ class Settings:
             twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
             twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
             log_level=env.get("LOG_LEVEL") or "INFO",
+            callrail_webhook_signing_key=env.get("CALLRAIL_WEBHOOK_SIGNING_KEY") or None,
+            twilio_from_number=env.get("TWILIO_FROM_NUMBER") or None,
         )
 
 

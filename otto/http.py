@@ -9,6 +9,8 @@ from flask import Flask, current_app, g, request
 
 from otto.db import db
 from otto.errors import ApiError, ValidationFailed
+from otto.idempotency import remember_response
+from otto.tenancy import clear_company
 
 log = logging.getLogger("otto.request")
 
@@ -41,6 +43,7 @@ def _view_attribute(name: str, default=None):
 
 
 def _begin_request() -> None:
+    clear_company()  # public routes (webhooks, health) never inherit the previous caller's company
     g.request_id = (request.headers.get("X-Request-Id") or "").strip()[:128] or uuid.uuid4().hex
     g.started = time.perf_counter()
     g.sql_count = 0
@@ -79,6 +82,7 @@ def _check_body() -> None:
 def _finish_request(response):
     session = db.session()
     if response.status_code < 400 and not g.get("rolled_back"):
+        remember_response(response)
         session.commit()
     else:
         session.rollback()
@@ -105,6 +109,7 @@ def register_request_hooks(app: Flask) -> None:
     app.before_request(authenticate_request)
     app.before_request(_check_body)
     app.after_request(_finish_request)
+    app.teardown_request(lambda error: clear_company())
     app.teardown_appcontext(lambda error: db.session.remove())
 
 

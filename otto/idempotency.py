@@ -44,7 +44,11 @@ def _request_hash() -> str:
 
 
 def idempotent(operation: str):
-    """Honour an optional Idempotency-Key header on this view (wrap outside the smorest decorators)."""
+    """Honour an optional Idempotency-Key header on this view (the innermost decorator).
+
+    The response is stored when the request ends (`remember_response`), after the smorest
+    decorators have serialized it and set its status.
+    """
 
     def decorate(view):
         @functools.wraps(view)
@@ -67,8 +71,8 @@ def idempotent(operation: str):
             if inserted is None:
                 return _replay(operation, key, request_hash)
 
-            response = view(*args, **kwargs)
-            return _remember(inserted, response)
+            g.idempotency_key_id = inserted
+            return view(*args, **kwargs)
 
         return wrapper
 
@@ -91,17 +95,17 @@ def _replay(operation: str, key: str, request_hash: str):
     return response
 
 
-def _remember(row_id: int, response):
-    from flask import make_response
+def remember_response(response) -> None:
+    """Store the final response of a request that claimed an Idempotency-Key.
 
-    response = make_response(response)
+    Called just before the request commits; a refused request rolls back, and its key with it,
+    so the client may fix the request and retry under the same key.
+    """
+    row_id = g.pop("idempotency_key_id", None)
+    if row_id is None or response.status_code >= 400:
+        return
     row = db.session.get(IdempotencyKey, row_id)
-    if response.status_code < 400:
-        row.status = "completed"
-        row.response_status = response.status_code
-        row.response_body = response.get_json(silent=True)
-        row.first_processed_at = utcnow()
-    else:
-        # A refused request does not consume the key: the client may fix it and retry.
-        db.session.delete(row)
-    return response
+    row.status = "completed"
+    row.response_status = response.status_code
+    row.response_body = response.get_json(silent=True)
+    row.first_processed_at = utcnow()

@@ -25,6 +25,11 @@ def set_company(company_id: str | None) -> None:
         _apply_rls_setting(session.connection(), company_id)
 
 
+def clear_company() -> None:
+    """Forget the tenant between requests: the thread goes on to serve other callers."""
+    _current_company.set(None)
+
+
 @contextmanager
 def tenant_scope(company_id: str | None):
     """Run a block as `company_id`; the previous tenant comes back afterwards."""

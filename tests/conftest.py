@@ -13,32 +13,12 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from otto.config import Settings
 from otto.runtime import start_embedded
-
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-TEST_SECRET = "test-jwt-secret-not-for-production"
-
-
-def test_settings(**overrides) -> Settings:
-    env = {
-        "OTTO_DATA_DIR": os.environ.get("OTTO_TEST_DATA_DIR", str(ROOT / "var" / "test")),
-        "OTTO_JWT_SECRET": TEST_SECRET,
-        "OTTO_SECRET_KEY": "test-secret-key",
-        "DATABASE_URL": os.environ.get("DATABASE_URL", ""),
-        "DATABASE_OWNER_URL": os.environ.get("DATABASE_OWNER_URL", ""),
-        "REDIS_URL": os.environ.get("REDIS_URL", ""),
-        "CLERK_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-        "LOG_LEVEL": "WARNING",
-    }
-    env.update(overrides)
-    return Settings.from_env(env)
-
+from support import FIXTURES, ROOT, TEST_SECRET, bearer, settings_for_tests  # noqa: F401
 
 @pytest.fixture(scope="session")
 def servers():
-    settings = test_settings()
+    settings = settings_for_tests()
     handles = start_embedded(settings, database="otto_test")
     owner = handles.database_owner_url.replace("+psycopg", "")
     with psycopg.connect(owner, autocommit=True) as conn:
@@ -55,7 +35,7 @@ def servers():
 def app(servers):
     from otto import create_app
 
-    app = create_app(test_settings(), database_url=servers.database_url, redis_url=servers.redis_url)
+    app = create_app(settings_for_tests(), database_url=servers.database_url, redis_url=servers.redis_url)
     app.config["TESTING"] = True
     app.extensions["otto"].redis.flushdb()
     return app
@@ -120,25 +100,6 @@ def make_user(app):
             return ensure_user(company.id, user_id, role, manager_id=manager_id, **fields)
 
     return create
-
-
-def bearer(user=None, *, company_id=None, user_id=None, role=None, secret=TEST_SECRET, **claims) -> dict:
-    """Authorization header for a user (or explicit claims), minted by the local issuer."""
-    import time
-
-    import jwt
-
-    from otto.auth.roles import CLERK_ROLE_FOR
-
-    now = int(time.time())
-    payload = {
-        "sub": user_id or user.id, "org_id": company_id or user.company_id,
-        "org_role": CLERK_ROLE_FOR.get(role or user.role, role or (user.role if user else None)),
-        "iss": "otto-local", "iat": now, "exp": now + 600,
-    }
-    payload.update(claims)
-    payload = {k: v for k, v in payload.items() if v is not None}
-    return {"Authorization": f"Bearer {jwt.encode(payload, secret, algorithm='HS256')}"}
 
 
 @pytest.fixture

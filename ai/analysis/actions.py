@@ -13,24 +13,60 @@ _ACTIONS: list[tuple[str, str, re.Pattern[str]]] = [
     (action_type, label, re.compile(cue, re.IGNORECASE))
     for action_type, label, cue in (
         ("reschedule", "Reschedule the appointment", r"\breschedul"),
-        ("confirm_appointment", "Confirm the appointment", r"\bconfirm (the|your|my) appointment\b"),
+        (
+            "confirm_appointment",
+            "Confirm the appointment",
+            r"\bconfirm (the|your|my) appointment\b",
+        ),
         ("follow_up_call", "Follow-up call", r"\bfollow[- ]?up\b|\bfollow up\b"),
-        ("call_back", "Call back", r"\bcall (you|me|him|her|them|us) back\b|\bcall ?back\b"
-         r"|\bgive (you|me|him|her) a call\b|\b(will|'ll|going to) call (you|me)\b"),
+        (
+            "call_back",
+            "Call back",
+            r"\bcall (you|me|him|her|them|us) back\b|\bcall ?back\b"
+            r"|\bgive (you|me|him|her) a call\b|\b(will|'ll|going to) call (you|me)\b",
+        ),
         ("check_in", "Check in", r"\bcheck in (with|on)\b"),
-        ("send_estimate", "Send the estimate", r"\b(send|email|text|mail)\b[^.?!]{0,30}\bestimates?\b"),
-        ("send_quote", "Send the quote", r"\b(send|email|text|mail)\b[^.?!]{0,30}\b(quotes?|proposal|bid)\b"),
-        ("send_contract", "Send the contract", r"\b(send|email|mail)\b[^.?!]{0,30}\b(contract|agreement|paperwork)\b"),
-        ("send_photos", "Send the photos", r"\b(send|email|text)\b[^.?!]{0,30}\b(photos|pictures|pics)\b"),
-        ("send_invoice", "Send the invoice", r"\b(send|email|mail)\b[^.?!]{0,30}\b(invoice|bill)\b"),
+        (
+            "send_estimate",
+            "Send the estimate",
+            r"\b(send|email|text|mail)\b[^.?!]{0,30}\bestimates?\b",
+        ),
+        (
+            "send_quote",
+            "Send the quote",
+            r"\b(send|email|text|mail)\b[^.?!]{0,30}\b(quotes?|proposal|bid)\b",
+        ),
+        (
+            "send_contract",
+            "Send the contract",
+            r"\b(send|email|mail)\b[^.?!]{0,30}\b(contract|agreement|paperwork)\b",
+        ),
+        (
+            "send_photos",
+            "Send the photos",
+            r"\b(send|email|text)\b[^.?!]{0,30}\b(photos|pictures|pics)\b",
+        ),
+        (
+            "send_invoice",
+            "Send the invoice",
+            r"\b(send|email|mail)\b[^.?!]{0,30}\b(invoice|bill)\b",
+        ),
         ("send_payment_link", "Send a payment link", r"\bpayment link\b"),
-        ("send_info", "Send the information", r"\b(send|email|text|mail)( \w+){0,2} (me|us|you|over)\b"
-         r"[^.?!]{0,30}\b(options|info|information|brochure|details|these|those|it|them)\b"
-         r"|\bemail me\b"),
-        ("setup_financing", "Set up financing", r"\b(qualify for|apply for|set up|run)\b[^.?!]{0,30}\bfinancing\b"
-         r"|\bfinancing\b[^.?!]{0,30}\bqualify\b"),
+        (
+            "send_info",
+            "Send the information",
+            r"\b(send|email|text|mail)( \w+){0,2} (me|us|you|over)\b"
+            r"[^.?!]{0,30}\b(options|info|information|brochure|details|these|those|it|them)\b"
+            r"|\bemail me\b",
+        ),
+        (
+            "setup_financing",
+            "Set up financing",
+            r"\b(qualify for|apply for|set up|run)\b[^.?!]{0,30}\bfinancing\b"
+            r"|\bfinancing\b[^.?!]{0,30}\bqualify\b",
+        ),
     )
-]  # fmt: skip
+]
 _CONTACT_METHODS = (
     ("sms", re.compile(r"\b(by text|text (me|you|it)|sms|text message)\b", re.IGNORECASE)),
     ("email", re.compile(r"\be-?mail\b", re.IGNORECASE)),

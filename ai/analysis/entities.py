@@ -13,6 +13,12 @@ _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _SELF_INTRODUCTION = re.compile(
     r"\b(?:this is|my name is|i'?m|i am)\s+(?P<name>[A-Z][a-z]+(?: [A-Z][a-z]+)?)\b"
 )
+# A company greeting that names the customer: "Hey, Chris."
+_GREETED_NAME = re.compile(
+    r"^\W*(?:hi|hey|hello|good (?:morning|afternoon|evening)),? (?P<name>[A-Z][a-z]+)\b"
+)
+# Introductions happen at the start; later "this is ..." is usually about something else.
+INTRODUCTION_TURNS = 6
 _NOT_NAMES = {"Calling", "Sorry", "Here", "Just", "Still", "Not", "Okay", "So", "Good", "Fine"}
 
 
@@ -40,10 +46,18 @@ def _introduced_name(call: CallText, *, customer: bool) -> str | None:
     if not call.transcript.speakers_known:
         return None
     side = is_customer_side if customer else is_company_side
-    for sentence in call.sentences:
-        if not side(sentence.speaker):
-            continue
-        match = _SELF_INTRODUCTION.search(sentence.text)
+    opening = [s for s in call.sentences if s.turn_index < INTRODUCTION_TURNS]
+    for sentence in opening:
+        match = _SELF_INTRODUCTION.search(sentence.text) if side(sentence.speaker) else None
         if match and match.group("name").split()[0] not in _NOT_NAMES:
             return match.group("name")
+    if customer:
+        for sentence in opening:
+            match = _GREETED_NAME.search(sentence.text)
+            if (
+                match
+                and is_company_side(sentence.speaker)
+                and match.group("name") not in _NOT_NAMES
+            ):
+                return match.group("name")
     return None

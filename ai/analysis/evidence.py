@@ -104,6 +104,15 @@ def find_quote(transcript: Transcript, quote: Any) -> int | None:
     return None
 
 
+def anchor(transcript: Transcript, quote: Any, turn_index: Any = None) -> dict[str, Any] | None:
+    """The span of `quote` in the turn claimed, else in the first turn holding it, else None."""
+    if not quote_in_turn(transcript, quote, turn_index):
+        turn_index = find_quote(transcript, quote)
+        if turn_index is None:
+            return None
+    return span_of(transcript, turn_index, quote)
+
+
 def iter_spans(analysis: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     """Every quoted span of an analysis as (where, {"quote", "turn_index"}), for checking."""
     objections = (analysis.get("objections") or {}).get("objections") or []

@@ -19,7 +19,7 @@ from ai.analysis.sentiment import score_sentiment
 from ai.analysis.sop import check_compliance, checklist_for
 from ai.analysis.summary import segment, summarize
 from ai.analysis.talk import engagement_score, talk_listen, talk_time_ratio
-from ai.transcript import Transcript
+from ai.transcript import Transcript, TranscriptError
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +32,8 @@ def analyze_transcript(
 ) -> dict[str, Any]:
     """Analyze a call offline. `sop_checklist` lists stage names (or `{stage, description}`);
     without it the default CSR or sales-visit stages apply. `embedder` defaults to local MiniLM."""
+    if not any(turn.text.strip() for turn in transcript.turns):
+        raise TranscriptError("transcript has no spoken text to analyze")
     started = time.perf_counter()
     created_at = datetime.now(UTC).isoformat()
     call = CallText(transcript, embedder)
@@ -134,20 +136,26 @@ def transcript_section(transcript: Transcript) -> dict[str, Any]:
 
 def followup_recommendations(summary: dict[str, Any], objections: dict[str, Any]) -> dict:
     recommendations = [
-        {"action": action["action_type"], "description": action["action"],
-         "priority": action["priority"], "timing": action["due_at"],
-         "reasoning": f"Promised in the call: \"{action['raw_text']}\""}
+        {
+            "action": action["action_type"],
+            "description": action["action"],
+            "priority": action["priority"],
+            "timing": action["due_at"],
+            "reasoning": f'Promised in the call: "{action["raw_text"]}"',
+        }
         for action in summary["pending_actions"]
-    ]  # fmt: skip
+    ]
     for objection in objections["objections"]:
         if not objection["overcome"] and objection["response_suggestions"]:
-            recommendations.append({
-                "action": "address_objection",
-                "description": objection["response_suggestions"][0],
-                "priority": "high" if objection["severity"] == "high" else "medium",
-                "timing": None,
-                "reasoning": f"{objection['category_text']} objection left open.",
-            })  # fmt: skip
+            recommendations.append(
+                {
+                    "action": "address_objection",
+                    "description": objection["response_suggestions"][0],
+                    "priority": "high" if objection["severity"] == "high" else "medium",
+                    "timing": None,
+                    "reasoning": f"{objection['category_text']} objection left open.",
+                }
+            )
     return {
         "recommendations": recommendations,
         "next_steps": summary["next_steps"],

@@ -1,4 +1,4 @@
-"""Lead qualification: BANT scores with their evidence, booking, appointment and service asked for."""
+"""Lead qualification: BANT scores with evidence, booking and appointment, service asked for."""
 
 from __future__ import annotations
 
@@ -17,63 +17,137 @@ def _cue(expression: str) -> re.Pattern[str]:
 # strongest level any sentence reaches; no evidence at all scores 0.
 _BANT_LEVELS: dict[str, list[tuple[float, str, re.Pattern[str]]]] = {
     "budget": [
-        (1.0, "customer", _cue(r"\b(our|my) budget (is|was)\b|\b(we|i) (can|could) (afford|spend"
-                               r"|do) (about|around|up to|\$)|\b(mastercard|visa|credit card|debit"
-                               r" card|checkbook)\b|\bput( \w+){0,2} down\b")),
-        (0.6, "customer", _cue(r"\b(financing|monthly payment|payment|price|cost|budget|afford"
-                               r"|how much)\b")),
+        (
+            1.0,
+            "customer",
+            _cue(
+                r"\b(our|my) budget (is|was)\b|\b(we|i) (can|could) (afford|spend"
+                r"|do) (about|around|up to|\$)|\b(mastercard|visa|credit card|debit"
+                r" card|checkbook)\b|\bput (\$?\d[\d,]*|money)( \w+)? down\b"
+            ),
+        ),
+        (
+            0.6,
+            "customer",
+            _cue(
+                r"\b(financing|monthly payment|payment|price|cost|budget|afford"
+                r"|how much)\b"
+            ),
+        ),
         (0.3, "company", _cue(r"\$\s?\d|\b\d[\d,]* dollars\b")),
     ],
     "authority": [
-        (1.0, "customer", _cue(r"\b(i'?m|i am|we'?re|we are) the (home ?)?owners?\b|\bmy (house"
-                               r"|home|property)\b|\b(i|we) make the decisions?\b|\bmy call\b")),
-        (0.5, "customer", _cue(r"\b(my|our) (wife|husband|spouse|partner)\b|\btalk to (her|him)\b")),
+        (
+            1.0,
+            "customer",
+            _cue(
+                r"\b(i'?m|i am|we'?re|we are) the (home ?)?owners?\b|\bmy (house"
+                r"|home|property)\b|\b(i|we) make the decisions?\b|\bmy call\b"
+            ),
+        ),
+        (
+            0.5,
+            "customer",
+            _cue(r"\b(my|our) (wife|husband|spouse|partner)\b|\btalk to (her|him)\b"),
+        ),
         (0.2, "customer", _cue(r"\blandlord\b|\b(renter|tenant)\b|\bhoa\b|\bcondo board\b")),
     ],
     "need": [
-        (1.0, "customer", _cue(r"\b(leak|leaking|leaks|broken|not working|stopped working|won'?t"
-                               r" (turn on|start|cool|heat|drain)|backed up|clogged|damage|damaged"
-                               r"|mold|missing shingles|no (heat|hot water|ac|air)|old unit|blowing"
-                               r" warm|tripping|flooding|emergency)\b")),
-        (0.7, "customer", _cue(r"\binterested (in|on)\b|\b(i|we) (want|need|would like) (a|an|to"
-                               r" get|the) (new|replacement|quote|estimate|repair)\b")),
-        (0.5, "company", _cue(r"\b(leak|damage|mold|efficiency drop|old|worn|failing|rusted"
-                              r"|cracked)\b")),
+        (
+            1.0,
+            "customer",
+            _cue(
+                r"\b(leak|leaking|leaks|broken|not working|stopped working|won'?t"
+                r" (turn on|start|cool|heat|drain)|backed up|clogged|damage|damaged"
+                r"|mold|missing shingles|no (heat|hot water|ac|air)|old unit|blowing"
+                r" warm|tripping|flooding|emergency)\b"
+            ),
+        ),
+        (
+            0.7,
+            "customer",
+            _cue(
+                r"\binterested (in|on)\b|\b(i|we) (want|need|would like) (a|an|to"
+                r" get|the) (new|replacement|quote|estimate|repair)\b"
+            ),
+        ),
+        (
+            0.5,
+            "company",
+            _cue(
+                r"\b(leak|damage|mold|efficiency drop|old|worn|failing|rusted"
+                r"|cracked)\b"
+            ),
+        ),
     ],
     "timeline": [
-        (1.0, "any", _cue(r"\b(asap|as soon as possible|right away|emergency|urgent|today|tonight"
-                          r"|tomorrow|this week|immediately|next available)\b")),
-        (0.7, "any", _cue(r"\b(next week|this month|next month|before (winter|summer|the rain"
-                          r"|the holidays))\b|\b(monday|tuesday|wednesday|thursday|friday"
-                          r"|saturday)\b")),
-        (0.3, "customer", _cue(r"\b(next year|no rush|eventually|someday|not in a hurry|few"
-                               r" months)\b")),
+        (
+            1.0,
+            "any",
+            _cue(
+                r"\b(asap|as soon as possible|right away|emergency|urgent|immediately"
+                r"|next available|this week)\b|\b(come|out|here|fix|done|someone"
+                r"|somebody|available|going)\b[^.?!]{0,20}\b(today|tonight|tomorrow)\b"
+            ),
+        ),
+        (
+            0.7,
+            "any",
+            _cue(
+                r"\b(next week|this month|next month|before (winter|summer|the rain"
+                r"|the holidays))\b|\b(monday|tuesday|wednesday|thursday|friday"
+                r"|saturday)\b"
+            ),
+        ),
+        (
+            0.3,
+            "customer",
+            _cue(
+                r"\b(next year|no rush|eventually|someday|not in a hurry|few"
+                r" months)\b"
+            ),
+        ),
     ],
 }
 _URGENCY = _cue(r"\b(asap|as soon as possible|right away|emergency|urgent|immediately|tonight)\b")
-_DECISION_MAKERS = _cue(r"\b(wife|husband|spouse|partner|landlord|hoa|condo board|father"
-                        r"|mother|parents)\b")
+_DECISION_MAKERS = _cue(
+    r"\b(wife|husband|spouse|partner|landlord|hoa|condo board|father"
+    r"|mother|parents)\b"
+)
 
 # A visit set for a day and time; follow-up calls are pending actions, not appointments.
-_APPOINTMENT = _cue(r"\b(appointment|inspection|come out|going out|be out|stop by|swing by"
-                    r"|technician|tech|crew|install|installation|visit|estimate|on site)\b"
-                    r"|\b(schedule|book|put you down|get you (in|on))\b")
+_APPOINTMENT = _cue(
+    r"\b(appointment|inspection|come out|going out|be out|stop by|swing by"
+    r"|technician|tech|crew|install|installation|visit|estimate|on site)\b"
+    r"|\b(schedule|book|put you down|get you (in|on))\b"
+)
 _FOLLOW_UP_ONLY = _cue(r"\bfollow[- ]?up\b|\bcall (you|me) back\b|\bcheck in\b")
-_AGREES = _cue(r"^\W*(yes|yeah|yep|sure|ok|okay|perfect|great|sounds good|that works|works"
-               r"|see you)\b|\b(works for (me|us)|that works|sounds good|see you then)\b")
-_READ_BACK = _cue(r"\b(we'?ll|we will|he'?ll|she'?ll|they'?ll|our tech will|we'?re)\b[^.?!]{0,40}"
-                  r"\b(be (going|coming) out|arriv|see you|be there|come out)")
+_AGREES = _cue(
+    r"^\W*(yes|yeah|yep|sure|ok|okay|perfect|great|sounds good|that works|works"
+    r"|see you)\b|\b(works for (me|us)|that works|sounds good|see you then)\b"
+)
+_READ_BACK = _cue(
+    r"\b(we'?ll|we will|he'?ll|she'?ll|they'?ll|our tech will|we'?re)\b[^.?!]{0,40}"
+    r"\b(be (going|coming) out|arriv|see you|be there|come out)"
+)
 _RESCHEDULE = _cue(r"\breschedul|\bmove (my|the|our) appointment\b")
 _CANCEL = _cue(r"\bcancel (my|the|our) appointment\b")
-_IN_PERSON = _cue(r"\b(come out|going out|on site|stop by|inspection|technician|tech|crew"
-                  r"|visit|install)\b")
+_IN_PERSON = _cue(
+    r"\b(come out|going out|on site|stop by|inspection|technician|tech|crew"
+    r"|visit|install)\b"
+)
 _VIRTUAL = _cue(r"\b(zoom|video call|virtual|teams meeting)\b")
 
 # "Do you guys do gas leaks?" answered "No, we do not." is a service the company does not offer.
-_SERVICE_QUESTION = _cue(r"\b(do|does|can) (you|y'?all|you guys|your company) (do|offer"
-                         r"|handle|fix|service|install|work on|repair)\b")
-_SERVICE_REFUSAL = _cue(r"^\W*no\b|\bwe (don'?t|do not|can'?t|cannot) (do|offer|handle|service"
-                        r"|work on)\b|\bnot something we (do|offer)\b|\bwe do not\b")
+_SERVICE_QUESTION = _cue(
+    r"\b(do|does|can) (you|y'?all|you guys|your company) (do|offer"
+    r"|handle|fix|service|install|work on|repair)\b"
+)
+_SERVICE_REFUSAL = _cue(
+    r"\bwe (don'?t|do not|can'?t|cannot) (do|offer|handle|service|work on)\b"
+    r"|\bnot something we (do|offer)\b|\bwe do not\b"
+)
+_BARE_NO = _cue(r"^\W*no\b")
 _ADDRESS = re.compile(
     r"\b\d{1,6}(?: [A-Z][a-z]+)+ (?:Street|St|Avenue|Ave|Road|Rd|Drive|Dr|Lane|Ln|Court|Ct"
     r"|Boulevard|Blvd|Way|Place|Pl|Circle|Cir|Parkway|Pkwy)\b\.?(?:,? (?:in )?(?:apartment|apt"
@@ -97,7 +171,7 @@ def qualify(call: CallText, pending_actions: list[dict[str, Any]]) -> dict[str, 
         booking_status = "booked" if booking else "not_booked"
     evidence["booking"] = [call.span(sentence) for sentence in (booking or service or [])]
 
-    when = find_when(booking[0].text) if booking else None
+    when = _booking_time(call, booking) if booking else None
     reference = call.transcript.recorded_at
     appointment_date = when.resolve(reference) if when and reference else None
     address = _address(call)
@@ -193,12 +267,23 @@ def _booking(call: CallText) -> list[Sentence] | None:
         if is_company_side(sentence.speaker) and _READ_BACK.search(sentence.text):
             return [sentence]
         reply = next(
-            (later for later in sentences[position + 1 :] if later.turn_index > sentence.turn_index),
+            (
+                later
+                for later in sentences[position + 1 :]
+                if later.turn_index > sentence.turn_index
+            ),
             None,
         )
         if reply and reply.speaker != sentence.speaker and _AGREES.search(reply.text):
             return [sentence, reply]
     return None
+
+
+def _booking_time(call: CallText, booking: list[Sentence]):
+    """The day and time of a booking, read on to the end of its turn and through the reply."""
+    first = booking[0]
+    rest_of_turn = [s.text for s in call.in_turn(first.turn_index) if s.index >= first.index]
+    return find_when(" ".join(rest_of_turn + [sentence.text for sentence in booking[1:]]))
 
 
 def _service_not_offered(call: CallText) -> list[Sentence] | None:
@@ -209,10 +294,14 @@ def _service_not_offered(call: CallText) -> list[Sentence] | None:
         answers = [
             later
             for later in call.sentences[position + 1 :]
-            if later.turn_index > sentence.turn_index and later.turn_index <= sentence.turn_index + 2
+            if later.turn_index > sentence.turn_index
+            and later.turn_index <= sentence.turn_index + 2
             and is_company_side(later.speaker)
         ]
         refusal = next((answer for answer in answers if _SERVICE_REFUSAL.search(answer.text)), None)
+        refusal = refusal or next(
+            (answer for answer in answers if _BARE_NO.search(answer.text)), None
+        )
         if refusal:
             return [sentence, refusal]
     return None
@@ -252,8 +341,13 @@ def _address(call: CallText) -> re.Match[str] | None:
 
 def _structured(address: re.Match[str]) -> dict[str, str | None]:
     street = address.group().split(",")[0].split(" in ")[0].rstrip(".")
-    return {"street": street, "city": address.group("city"), "state": None, "zip": None,
-            "country": "US"}  # fmt: skip
+    return {
+        "street": street,
+        "city": address.group("city"),
+        "state": None,
+        "zip": None,
+        "country": "US",
+    }
 
 
 def _timezone_name(moment) -> str | None:

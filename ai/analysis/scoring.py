@@ -114,12 +114,22 @@ def missed_opportunities(qualification: dict[str, Any]) -> list[dict[str, Any]]:
     missed = []
     evidence = qualification["evidence"]
     if not evidence["need"]:
-        missed.append(_missed("discovery", "The customer's problem or need was never stated.",
-                              "Ask what prompted the call and what happens if nothing is done."))
+        missed.append(
+            _missed(
+                "discovery",
+                "The customer's problem or need was never stated.",
+                "Ask what prompted the call and what happens if nothing is done.",
+            )
+        )
     for dimension in ("budget", "authority", "timeline"):
         if not evidence[dimension]:
-            missed.append(_missed("qualification", f"{dimension.capitalize()} was not established.",
-                                  f"Ask about {dimension} before presenting options."))
+            missed.append(
+                _missed(
+                    "qualification",
+                    f"{dimension.capitalize()} was not established.",
+                    f"Ask about {dimension} before presenting options.",
+                )
+            )
     return missed
 
 
@@ -128,8 +138,14 @@ def upgrade_opportunities(call: CallText) -> list[dict[str, Any]]:
     found = []
     for sentence in call.sentences:
         if is_customer_side(sentence.speaker) and _UPGRADE_INTEREST.search(sentence.text):
-            found.append({"type": "upsell", "description": sentence.text, "confidence": 0.5,
-                          **call.span(sentence)})  # fmt: skip
+            found.append(
+                {
+                    "type": "upsell",
+                    "description": sentence.text,
+                    "confidence": 0.5,
+                    **call.span(sentence),
+                }
+            )
     return found[:3]
 
 
@@ -144,8 +160,11 @@ def coaching_tips(
     """Tips from every source in §4.7, deduplicated by text, most urgent first."""
     tips = []
     for item in compliance["recommendations"]:
-        tips.append(_tip(item["recommendation"], item["priority"], "sop_compliance",
-                         item["reasoning"], None))
+        tips.append(
+            _tip(
+                item["recommendation"], item["priority"], "sop_compliance", item["reasoning"], None
+            )
+        )
     for text in compliance["outcome_score"]["coaching_recommendations"]:
         tips.append(_tip(text, "medium", "outcome", text, None))
     for objection in objections["objections"]:
@@ -153,22 +172,41 @@ def coaching_tips(
             continue
         priority = "high" if objection["severity"] == "high" else "medium"
         for suggestion in objection["response_suggestions"]:
-            tips.append(_tip(suggestion, priority, "objection_handling",
-                             f"{objection['category_text']}: \"{objection['objection_text']}\"",
-                             objection["timestamp"], objection["turn_index"]))
+            tips.append(
+                _tip(
+                    suggestion,
+                    priority,
+                    "objection_handling",
+                    f'{objection["category_text"]}: "{objection["objection_text"]}"',
+                    objection["timestamp"],
+                    objection["turn_index"],
+                )
+            )
     for opportunity in missed:
-        tips.append(_tip(opportunity["suggestion"], "medium", "missed_opportunity",
-                         opportunity["description"], None))
+        tips.append(
+            _tip(
+                opportunity["suggestion"],
+                "medium",
+                "missed_opportunity",
+                opportunity["description"],
+                None,
+            )
+        )
     for area in rehash_section["improvement_areas"]:
         tips.append(_tip(area, "low", "rehash", "Would raise the rehash score.", None))
     low, high = IDEAL_VISIT_TALK_RATIO
     if call_type == "sales_call" and talk_ratio is not None and not low <= talk_ratio <= high:
-        tips.append(_tip(
-            "Talk less and ask more questions." if talk_ratio > high
-            else "Lead the conversation more.",
-            "medium", "talk_time",
-            f"The rep spoke {talk_ratio:.0%} of the time; 30–40% is the aim on visits.", None,
-        ))  # fmt: skip
+        tips.append(
+            _tip(
+                "Talk less and ask more questions."
+                if talk_ratio > high
+                else "Lead the conversation more.",
+                "medium",
+                "talk_time",
+                f"The rep spoke {talk_ratio:.0%} of the time; 30–40% is the aim on visits.",
+                None,
+            )
+        )
 
     unique = {}
     for tip in tips:
@@ -177,11 +215,23 @@ def coaching_tips(
 
 
 def _tip(tip, priority, category, description, timestamp, turn_index=None) -> dict[str, Any]:
-    return {"tip": tip, "priority": priority, "category": category, "description": description,
-            "timestamp": timestamp, "turn_index": turn_index}  # fmt: skip
+    return {
+        "tip": tip,
+        "priority": priority,
+        "category": category,
+        "description": description,
+        "timestamp": timestamp,
+        "turn_index": turn_index,
+    }
 
 
 def _missed(kind: str, description: str, suggestion: str) -> dict[str, Any]:
-    return {"type": kind, "description": description, "impact": "medium",
-            "reasoning": description, "suggestion": suggestion, "severity": "medium",
-            "timestamp": None}  # fmt: skip
+    return {
+        "type": kind,
+        "description": description,
+        "impact": "medium",
+        "reasoning": description,
+        "suggestion": suggestion,
+        "severity": "medium",
+        "timestamp": None,
+    }

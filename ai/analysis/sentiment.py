@@ -34,7 +34,7 @@ def score_sentiment(call: CallText) -> tuple[float, list[dict[str, Any]]]:
     nearest = bank.nearest(call.vectors[[sentence.index for sentence in sentences]])
 
     polarities = []
-    for sentence, (label, similarity) in zip(sentences, nearest):
+    for sentence, (label, similarity) in zip(sentences, nearest, strict=True):
         cue_polarity = len(_POSITIVE.findall(sentence.text)) - len(_NEGATIVE.findall(sentence.text))
         if cue_polarity:
             polarity = 1.0 if cue_polarity > 0 else -1.0

@@ -21,65 +21,104 @@ def _cue(expression: str) -> re.Pattern[str]:
 
 
 STAGE_CUES: dict[str, re.Pattern[str]] = {
-    "greeting": _cue(r"\b(hi|hello|hey|good (morning|afternoon|evening)|thank(s| you) for"
-                     r" calling)\b"),
-    "building_rapport": _cue(r"\bhow are you\b|\bhow'?s (your|the) day\b|\bwhat are you up to\b"
-                             r"|\bi love (your|the|cats|dogs)\b|\bbeautiful (home|yard|house)\b"),
-    "understanding_needs": _cue(r"\b(what'?s going on|what seems to be|tell me (about|what)"
-                                r"|how (long|old) (has|is)|when did (it|this|you)|what (issue"
-                                r"|problem)|what brought you|what (are|were) you hoping)\b"),
-    "problem_identification": _cue(r"\b(how (can|may) i help|what'?s going on|what seems to be"
-                                   r"|what (issue|problem)|tell me (about|what)|what happened)\b"),
-    "inspecting_roof": _cue(r"\b(inspect|inspection|went up (on|in)|looked at (the|your)"
-                            r" (roof|attic|shingles)|on the roof|in the attic)\b"),
+    "greeting": _cue(
+        r"\b(hi|hello|hey|good (morning|afternoon|evening)|thank(s| you) for"
+        r" calling)\b"
+    ),
+    "building_rapport": _cue(
+        r"\bhow are you\b|\bhow'?s (your|the) day\b|\bwhat are you up to\b"
+        r"|\bi love (your|the|cats|dogs)\b|\bbeautiful (home|yard|house)\b"
+    ),
+    "understanding_needs": _cue(
+        r"\b(what'?s going on|what seems to be|tell me (about|what)"
+        r"|how (long|old) (has|is)|when did (it|this|you)|what (issue"
+        r"|problem)|what brought you|what (are|were) you hoping)\b"
+    ),
+    "problem_identification": _cue(
+        r"\b(how (can|may) i help|what'?s going on|what seems to be"
+        r"|what (issue|problem)|tell me (about|what)|what happened)\b"
+    ),
+    "inspecting_roof": _cue(
+        r"\b(inspect(ed|ing)?|went up (on|in)|looked at|checked) (the|your)"
+        r" (roof|attic|shingles|flashing|decking)\b|\b(up )?on (the|your)"
+        r" roof\b"
+    ),
     "taking_photos": _cue(r"\b(photos?|pictures?|pics)\b"),
     "presenting_estimate": _cue(r"\b(estimates?|proposal|quote|(equipment|your) options)\b"),
     "explaining_warranty": _cue(r"\bwarrant(y|ies)\b|\bguarantees?\b"),
-    "reviewing_price": _cue(r"\$\s?\d|\b(price|cost|total|investment)\b[^.?!]{0,40}\d"
-                            r"|\b\d[\d,]* (dollars|off)\b"),
-    "discussing_financing": _cue(r"\bfinanc(e|ing)\b|\bmonthly (payment|option)s?\b|\binterest"
-                                 r" rate\b|\bapr\b"),
+    "reviewing_price": _cue(
+        r"\$\s?\d|\b(price|cost|total|investment)\b[^.?!]{0,40}\d"
+        r"|\b\d[\d,]* (dollars|off)\b"
+    ),
+    "discussing_financing": _cue(
+        r"\bfinanc(e|ing)\b|\bmonthly (payment|option)s?\b|\binterest"
+        r" rate\b|\bapr\b"
+    ),
     "cancellation_rights_disclosed": _cue(
         r"\bright to cancel\b|\b(three|3)[- ](business[- ])?days?\b[^.?!]{0,40}\bcancel"
         r"|\bcancel\b[^.?!]{0,40}\b(three|3) (business )?days\b|\bcooling[- ]off\b"
     ),
-    "closing_attempt": _cue(r"\b(ready to (move forward|get started|sign)|go ahead and (get|sign"
-                            r"|schedule)|sign (today|up|the)|down payment|deposit|earn your"
-                            r" business|feel comfortable with signing|move forward)\b"),
-    "next_steps_given": _cue(r"\b(next step|i'?ll send|i will send|when i send|you'?ll (see|get"
-                             r"|receive)|we'?ll (be going out|call|send|schedule)|give you a"
-                             r" call)\b"),
-    "qualification": _cue(r"\b(single family|town ?home|condo|own (the|your) home|homeowner"
-                          r"|how many (bathrooms|stories|units)|year built|how old|zip code"
-                          r"|what'?s the address)\b"),
-    "scheduling": _cue(r"\b(schedule|appointment|next available|availability|what time works"
-                       r"|come out|be going out|arriving|book)\b"),
-    "confirmation": _cue(r"\b(so that'?s|to confirm|confirm|just to make sure|is that (correct"
-                         r"|right)|read (that|it) back|callback number)\b"),
-    "closing": _cue(r"\b(thank(s| you) for calling|have a (great|good|wonderful|nice) (day"
-                    r"|night|evening)|take care|goodbye|bye)\b"),
+    "closing_attempt": _cue(
+        r"\b(ready to (move forward|get started|sign)|go ahead and (get|sign"
+        r"|schedule)|sign (today|up|the)|down payment|deposit|earn your"
+        r" business|feel comfortable with signing|move forward)\b"
+    ),
+    "next_steps_given": _cue(
+        r"\b(next step|i'?ll send|i will send|when i send|you'?ll (see|get"
+        r"|receive)|we'?ll (be going out|call|send|schedule)|give you a"
+        r" call)\b"
+    ),
+    "qualification": _cue(
+        r"\b(single family|town ?home|condo|own (the|your) home|homeowner"
+        r"|how many (bathrooms|stories|units)|year built|how old|zip code"
+        r"|what'?s the address)\b"
+    ),
+    "scheduling": _cue(
+        r"\b(schedule|appointment|next available|availability|what time works"
+        r"|come out|be going out|arriving|book)\b"
+    ),
+    "confirmation": _cue(
+        r"\b(so that'?s|to confirm|confirm|just to make sure|is that (correct"
+        r"|right)|read (that|it) back|callback number)\b"
+    ),
+    "closing": _cue(
+        r"\b(thank(s| you) for calling|have a (great|good|wonderful|nice) (day"
+        r"|night|evening)|take care|goodbye|bye)\b"
+    ),
 }
 
 STAGE_PHRASES: dict[str, tuple[str, ...]] = {
     "greeting": ("Hi, thanks for having me out today.", "Good morning, this is the technician."),
     "building_rapport": ("How has your week been going?", "What a great neighborhood this is."),
-    "understanding_needs": ("What problems have you been having with it?",
-                            "What matters most to you in a new system?"),
-    "problem_identification": ("Can you describe what's happening?",
-                               "What's going on with the unit?"),
-    "inspecting_roof": ("I checked the roof and the flashing is lifting.",
-                        "I went through the attic and looked at the decking."),
+    "understanding_needs": (
+        "What problems have you been having with it?",
+        "What matters most to you in a new system?",
+    ),
+    "problem_identification": (
+        "Can you describe what's happening?",
+        "What's going on with the unit?",
+    ),
+    "inspecting_roof": (
+        "I checked the roof and the flashing is lifting.",
+        "I went through the attic and looked at the decking.",
+    ),
     "taking_photos": ("Let me show you the pictures I took.",),
-    "presenting_estimate": ("Let me walk you through the options I put together.",
-                            "Here is the proposal for the replacement."),
+    "presenting_estimate": (
+        "Let me walk you through the options I put together.",
+        "Here is the proposal for the replacement.",
+    ),
     "explaining_warranty": ("Everything is covered for ten years parts and labor.",),
     "reviewing_price": ("The total comes to twelve thousand after discounts.",),
     "discussing_financing": ("We have several payment plans you can choose from.",),
     "cancellation_rights_disclosed": ("You can cancel this agreement within three business days.",),
-    "closing_attempt": ("Would you like to get started today?",
-                        "If everything looks good we can get the paperwork signed."),
-    "next_steps_given": ("Here's what happens next after today.",
-                         "I'll send everything over and call you later this week."),
+    "closing_attempt": (
+        "Would you like to get started today?",
+        "If everything looks good we can get the paperwork signed.",
+    ),
+    "next_steps_given": (
+        "Here's what happens next after today.",
+        "I'll send everything over and call you later this week.",
+    ),
     "qualification": ("Is this a single family home that you own?",),
     "scheduling": ("Let's find a time for the technician to come out.",),
     "confirmation": ("Let me read that back to make sure I have it right.",),
@@ -94,9 +133,12 @@ STAGE_RECOMMENDATIONS = {
     "discussing_financing": "Offer the financing options before the price becomes an objection.",
     "confirmation": "Read the customer's details and the appointment back to confirm them.",
 }
+_CLOSING_STAGES = ("closing_attempt", "next_steps_given", "closing", "confirmation")
 _HIGH_PRIORITY_STAGES = ("cancellation_rights_disclosed", "closing_attempt", "scheduling")
-_SALE_MADE = _cue(r"\b(deposit|down payment|mastercard|visa|credit card|sign(ed|ing)? (the|this)"
-                  r" (contract|agreement))\b")
+_SALE_MADE = _cue(
+    r"\b(deposit|down payment|mastercard|visa|credit card|sign(ed|ing)? (the|this)"
+    r" (contract|agreement))\b"
+)
 
 
 def checklist_for(call_type: str, sop_checklist: Sequence[Any] | None) -> list[dict[str, str]]:
@@ -128,28 +170,43 @@ def check_compliance(
     for item in checklist:
         stage = item["stage"]
         status, sentence = _stage_result(stage, candidates, similarity.get(stage))
-        span = call.span(sentence) if sentence else {"quote": None, "turn_index": None,
-                                                     "start": None, "end": None}  # fmt: skip
+        span = (
+            call.span(sentence)
+            if sentence
+            else {"quote": None, "turn_index": None, "start": None, "end": None}
+        )
         results.append({"stage": stage, "status": status, **span})
 
         if status != "missed":
-            behaviors.append({"stage": stage, "behavior": f"{_label(stage)} done",
-                              "description": sentence.text, "timestamp": sentence.start})
+            behaviors.append(
+                {
+                    "stage": stage,
+                    "behavior": f"{_label(stage)} done",
+                    "description": sentence.text,
+                    "timestamp": sentence.start,
+                }
+            )
             continue
         critical = stage == "cancellation_rights_disclosed" and sale_made
-        violations.append({
-            "stage": stage,
-            "violation_type": "critical_missed_stage" if critical else "missed_stage",
-            "description": f"{_label(stage)} not found in the call",
-            "severity": "high" if critical else "medium",
-            "timestamp": None,
-        })
-        recommendations.append({
-            "stage": stage,
-            "recommendation": STAGE_RECOMMENDATIONS.get(stage, f"Cover {_label(stage).lower()}."),
-            "priority": "high" if critical or stage in _HIGH_PRIORITY_STAGES else "medium",
-            "reasoning": f"No turn of the call covers {_label(stage).lower()}.",
-        })  # fmt: skip
+        violations.append(
+            {
+                "stage": stage,
+                "violation_type": "critical_missed_stage" if critical else "missed_stage",
+                "description": f"{_label(stage)} not found in the call",
+                "severity": "high" if critical else "medium",
+                "timestamp": None,
+            }
+        )
+        recommendations.append(
+            {
+                "stage": stage,
+                "recommendation": STAGE_RECOMMENDATIONS.get(
+                    stage, f"Cover {_label(stage).lower()}."
+                ),
+                "priority": "high" if critical or stage in _HIGH_PRIORITY_STAGES else "medium",
+                "reasoning": f"No turn of the call covers {_label(stage).lower()}.",
+            }
+        )
 
     followed = [result["stage"] for result in results if result["status"] != "missed"]
     missed = [result["stage"] for result in results if result["status"] == "missed"]
@@ -175,7 +232,9 @@ def check_compliance(
 def _stage_result(stage: str, candidates: list[Sentence], scores) -> tuple[str, Sentence | None]:
     cue = STAGE_CUES.get(stage)
     if cue:
-        for sentence in candidates:
+        # Stages that belong to the end of a call are looked for from the end backwards.
+        ordered = reversed(candidates) if stage in _CLOSING_STAGES else candidates
+        for sentence in ordered:
             if cue.search(sentence.text):
                 return "completed", sentence
     if scores is None or not len(candidates):

@@ -36,15 +36,19 @@ def summarize(
         else "No objections were raised."
     )
     if qualification["service_requested"]:
-        parts.append(f"Customer asked for a service not offered: \"{qualification['service_requested']}\".")
+        parts.append(
+            f'Customer asked for a service not offered: "{qualification["service_requested"]}".'
+        )
     parts.append(f"Booking: {qualification['booking_status'].replace('_', ' ')}.")
     if pending_actions:
         parts.append("Pending: " + "; ".join(a["action"] for a in pending_actions[:3]) + ".")
 
     key_points = [
-        f"{o['category_text']}: \"{o['objection_text']}\"" for o in objections["objections"]
+        f'{o["category_text"]}: "{o["objection_text"]}"' for o in objections["objections"]
     ]
-    key_points += [f"Booking evidence: \"{s['quote']}\"" for s in qualification["evidence"]["booking"]]
+    key_points += [
+        f'Booking evidence: "{s["quote"]}"' for s in qualification["evidence"]["booking"]
+    ]
     follow_up_types = ("follow_up_call", "call_back", "check_in", "schedule_appointment")
     return {
         "summary": " ".join(parts),
@@ -58,9 +62,16 @@ def summarize(
 
 def segment(call: CallText, call_type: str) -> dict[str, Any]:
     """Rapport/agenda before the first proposal sentence, proposal/close after (sales calls)."""
-    empty = {"part1": None, "part2": None, "segmentation_confidence": None,
-             "transition_point": None, "transition_indicators": [],
-             "meeting_structure_score": None, "call_type": call_type, "outcome": None}  # fmt: skip
+    empty = {
+        "part1": None,
+        "part2": None,
+        "segmentation_confidence": None,
+        "transition_point": None,
+        "transition_indicators": [],
+        "meeting_structure_score": None,
+        "call_type": call_type,
+        "outcome": None,
+    }
     if call_type != "sales_call":
         return empty
     transition = next(

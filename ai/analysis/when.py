@@ -8,10 +8,25 @@ from datetime import datetime, timedelta
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _HOUR_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "noon": 12,
-}  # fmt: skip
-_HOUR = r"(?P<hour>\d{1,2}|" + "|".join(_HOUR_WORDS) + r")"
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "noon": 12,
+}
+# An hour is 1–23 or a number word, and not an amount ("at 0%", "at 18 months").
+_HOUR = (
+    r"(?P<hour>1\d|2[0-3]|0?[1-9]|" + "|".join(_HOUR_WORDS) + r")"
+    r"(?![\d%])(?! ?(percent|months?|years?|days?|weeks?|dollars|grand|thousand|hundred)\b)"
+)
 _CLOCK = (
     r"(?:at|around|by|after|before|between) " + _HOUR + r"(?::(?P<minute>\d\d))?"
     r"(?:\s?(?P<meridiem>[ap]\.?m\.?|o'?clock))?(?: and \d{1,2}(?::\d\d)?)?"
@@ -22,7 +37,15 @@ _DAY = (
 )
 _PART = r"(?:,? (?:in the )?(?P<part>morning|afternoon|evening))"
 _WHEN = re.compile(
-    _DAY + r"(?:,? " + _CLOCK + r")?" + _PART + r"?" + r"|" + _CLOCK.replace("?P<", "?P<c_") + r"\b",
+    _DAY
+    + r"(?:,? "
+    + _CLOCK
+    + r")?"
+    + _PART
+    + r"?"
+    + r"|"
+    + _CLOCK.replace("?P<", "?P<c_")
+    + r"\b",
     re.IGNORECASE,
 )
 
@@ -71,7 +94,7 @@ def find_when(text: str) -> When | None:
     # "tomorrow ... between 9 and 10": a day and a clock time apart in one sentence.
     if "hour" not in groups and ("weekday" in groups or "relative" in groups):
         clock = _LATER_CLOCK.search(text, match.end())
-        if clock and clock.start() - match.end() <= 40:
+        if clock and clock.start() - match.end() <= 100:
             groups.update({key: value for key, value in clock.groupdict().items() if value})
             end = clock.end()
 

@@ -5,6 +5,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import marshmallow as ma
 from marshmallow import EXCLUDE, ValidationError, validate, validates
 
+from otto.fields import UtcDateTime
+
 
 class QueryArgs(ma.Schema):
     class Meta:
@@ -23,8 +25,8 @@ class CompanySchema(ma.Schema):
     name = ma.fields.String(allow_none=True)
     address = ma.fields.String(allow_none=True)
     phone_number = ma.fields.String(allow_none=True)
-    created_at = ma.fields.DateTime()
-    updated_at = ma.fields.DateTime()
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
     callrail_account_id = ma.fields.String(allow_none=True)
     industry = ma.fields.String(allow_none=True)
     timezone = ma.fields.String()
@@ -34,9 +36,9 @@ class CompanySchema(ma.Schema):
     primary_tracking_number = ma.fields.String(allow_none=True)
     onboarding_step = ma.fields.String()
     onboarding_completed = ma.fields.Boolean()
-    onboarding_completed_at = ma.fields.DateTime(allow_none=True)
+    onboarding_completed_at = UtcDateTime(allow_none=True)
     subscription_status = ma.fields.String()
-    trial_ends_at = ma.fields.DateTime(allow_none=True)
+    trial_ends_at = UtcDateTime(allow_none=True)
     max_seats = ma.fields.Integer()
     require_recording_consent = ma.fields.Boolean()
     allow_ghost_mode = ma.fields.Boolean()

@@ -1,5 +1,7 @@
 """Companies: the caller's own organization, its settings, CallRail credentials and members."""
 
+from datetime import datetime, timezone
+
 import marshmallow as ma
 from flask import current_app
 from flask.views import MethodView
@@ -12,6 +14,7 @@ from otto.db import db
 from otto.companies.schemas import (CallRailAccountArgs, CallRailKeyArgs, CompanyCreateArgs, CompanySchema,
                                     CompanyUpdateArgs, MembershipArgs, OrganizationListArgs)
 from otto.errors import CompanyNotFound, ExternalServiceError
+from otto.fields import utc_iso
 from otto.health.service import now_iso
 from otto.users import service as users_service
 
@@ -107,16 +110,23 @@ class Organizations(MethodView):
             try:
                 org = clerk.get_organization(identity.company_id)
                 organization = {"id": org["id"], "name": org.get("name"), "slug": org.get("slug"),
-                                "created_at": org.get("created_at")}
-            except ExternalServiceError:
-                organization = None
+                                "created_at": _clerk_time(org.get("created_at"))}
+            except (ExternalServiceError, CompanyNotFound):
+                organization = None  # Clerk down, or the org is unknown there: the row answers
         if organization is None:
             company = db.session.get(Company, identity.company_id)
             if company is None:
                 raise ExternalServiceError("Clerk is unavailable and the company is not registered.")
             organization = {"id": company.id, "name": company.name, "slug": None,
-                            "created_at": company.created_at.isoformat().replace("+00:00", "Z")}
+                            "created_at": utc_iso(company.created_at)}
         return {"total": 1, "organizations": [organization], "timestamp": now_iso()}
+
+
+def _clerk_time(value) -> str | None:
+    """Clerk sends unix milliseconds; Otto answers ISO-8601 UTC."""
+    if not isinstance(value, (int, float)):
+        return None
+    return utc_iso(datetime.fromtimestamp(value / 1000, timezone.utc))
 
 
 class ManagerSchema(ma.Schema):

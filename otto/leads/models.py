@@ -65,7 +65,7 @@ class Lead(TenantMixin, Timestamped, Base):
         back_populates="lead", order_by="Appointment.scheduled_start", passive_deletes=True)
     calls: Mapped[list["Call"]] = relationship(back_populates="lead")  # noqa: F821
     status_history: Mapped[list["LeadStatusHistory"]] = relationship(
-        order_by="LeadStatusHistory.created_at", passive_deletes=True, viewonly=True)
+        order_by="LeadStatusHistory.created_at", viewonly=True)
 
     @property
     def is_active(self) -> bool:

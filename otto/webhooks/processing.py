@@ -1,16 +1,22 @@
 """Processing stored webhook events: one job per event, handlers per provider, replay."""
 
 import logging
+from datetime import timedelta
 
 from rq import Retry
+from sqlalchemy import select
 
-from otto.db import db
+from otto.db import db, utcnow
 from otto.tenancy import tenant_scope
 from otto.webhooks.inbox import WebhookEvent, mark
 
 log = logging.getLogger(__name__)
 
-RETRY = Retry(max=3, interval=[10, 60, 300])
+# Five retries, 10 s to 30 min apart; the sweep below takes over after that, a few times more.
+RETRY = Retry(max=5, interval=[10, 60, 300, 900, 1800])
+SWEEP_AFTER = timedelta(minutes=5)
+SWEEP_MAX_ATTEMPTS = 8
+SWEEP_BATCH = 500
 
 
 class Unmatched(Exception):
@@ -79,3 +85,24 @@ def replay(event_id: str) -> str:
     db.session.commit()
     with tenant_scope(None):
         return f"event {event_id}: {process_webhook(event_id)}"
+
+
+def sweep_stuck_events() -> int:
+    """Tick: enqueue events left `received` or `failed` for a few minutes (bounded attempts).
+
+    Covers deliveries stored while the queue was unreachable and failures whose RQ retries
+    ran out. Events whose job is still queued, scheduled or running are not enqueued twice.
+    """
+    stuck = db.session.execute(
+        select(WebhookEvent)
+        .where(WebhookEvent.status.in_(("received", "failed")),
+               WebhookEvent.received_at < utcnow() - SWEEP_AFTER,
+               WebhookEvent.attempts < SWEEP_MAX_ATTEMPTS)
+        .order_by(WebhookEvent.received_at).limit(SWEEP_BATCH)
+    ).scalars().all()
+    db.session.rollback()
+    for event in stuck:
+        enqueue_processing(event)
+    if stuck:
+        log.info("webhook sweep enqueued %d stuck event(s)", len(stuck))
+    return len(stuck)

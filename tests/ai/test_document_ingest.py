@@ -50,9 +50,8 @@ def comparable(text):
 @pytest.mark.parametrize("filename", sorted(EXPECTED_TYPES))
 def test_every_fixture_document_parses_and_chunks(filename):
     path = DOCUMENTS / filename
-    assert detect_document_type(path.read_bytes()[:DETECTION_HEAD_BYTES], filename) == (
-        EXPECTED_TYPES[filename]
-    )
+    head = path.read_bytes()[:DETECTION_HEAD_BYTES]
+    assert detect_document_type(head, filename) == EXPECTED_TYPES[filename]
 
     chunks = chunk_text(parse_file(path))
 

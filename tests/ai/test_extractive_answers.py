@@ -15,6 +15,7 @@ from ai.answer import (
     groundedness_score,
     min_similarity_from_env,
 )
+from ai.embeddings import LocalEmbedder, get_local_embedder
 from ai.ingest import DETECTION_HEAD_BYTES, chunk_text, detect_document_type, parse_document
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -31,6 +32,11 @@ OFF_TOPIC_QUESTIONS = [
     "How do I reset a Nest thermostat?",
     "What should a rep wear to an in-home appointment?",
 ]
+
+
+@pytest.fixture(scope="module")
+def embedder() -> LocalEmbedder:
+    return get_local_embedder()
 
 
 @pytest.fixture(scope="module")
@@ -57,9 +63,7 @@ def retrieve(index, embedder, question, k=5):
     chunks, vectors = index
     similarities = vectors @ embedder.embed([question])[0]
     best = np.argsort(-similarities)[:k]
-    return [
-        RetrievedChunk(**{**chunks[i].__dict__, "score": float(similarities[i])}) for i in best
-    ]
+    return [RetrievedChunk(**{**chunks[i].__dict__, "score": float(similarities[i])}) for i in best]
 
 
 def markers(text):

@@ -17,6 +17,11 @@ from ai.embeddings import (
 )
 
 
+@pytest.fixture(scope="module")
+def embedder() -> LocalEmbedder:
+    return get_local_embedder()
+
+
 def test_vectors_are_unit_length_float32_rows(embedder):
     vectors = embedder.embed(["Roof replacement estimate", "Heat pump install", ""])
 

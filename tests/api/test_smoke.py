@@ -1,6 +1,6 @@
 """The app answers on real servers: health, docs and the error shape for unknown routes."""
 
-from conftest import bearer
+from support import bearer
 
 
 def test_ready_checks_real_database_and_redis(client):

@@ -1,0 +1,1 @@
+"""Messages: every SMS Otto sends or receives, threaded per contact card."""

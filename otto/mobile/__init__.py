@@ -1,0 +1,1 @@
+"""Mobile: the rep app's call recordings, texts and triggers."""

@@ -1,0 +1,1 @@
+"""Ask Otto: company documents in, grounded answers with citations out."""

@@ -1,0 +1,1 @@
+"""Recording sessions: geofenced in-person visit recordings, their transcripts and analyses."""

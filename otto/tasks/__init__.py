@@ -1,0 +1,1 @@
+"""Tasks and key signals: follow-up work and alerts raised about a customer."""
