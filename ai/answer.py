@@ -130,6 +130,35 @@ def min_similarity_from_env(environ: Mapping[str, str] | None = None) -> float:
     return value
 
 
+# Keyword router (spec: analytical = counts, rates, trends, "top", performance; knowledge =
+# policy, SOP, how-to); a question with both is hybrid.
+_ANALYTICAL = re.compile(
+    r"\b(how many|how much revenue|count|number of|rate|percent|percentage|trend|trending|top|"
+    r"most common|average|mean|performance|perform|conversion|close rate|booked|last (week|month)|"
+    r"this (week|month)|objections? (do|did|are|were))\b",
+    re.IGNORECASE,
+)
+_KNOWLEDGE = re.compile(
+    r"\b(policy|rule|rules|sop|script|procedure|process|how (do|should|can|long|quickly)|"
+    r"what (is|are|must|should)|must|allowed|may we|can we|can a|do we have to|required|"
+    r"requirement|cancel|law|regulation|guide|explain)\b",
+    re.IGNORECASE,
+)
+
+
+def classify_question(question: str) -> tuple[str, str]:
+    """(query_type, intent): query_type is `analytical`, `knowledge` or `hybrid`."""
+    analytical = bool(_ANALYTICAL.search(question))
+    knowledge = bool(_KNOWLEDGE.search(question))
+    if analytical and knowledge:
+        return "hybrid", "metrics_with_guidance"
+    if analytical:
+        return "analytical", "metrics"
+    if re.search(r"\bhow (do|should|can)\b", question, re.IGNORECASE):
+        return "knowledge", "how_to"
+    return "knowledge", "policy_lookup"
+
+
 def extractive_answer(
     question: str,
     chunks: Sequence[RetrievedChunk | Mapping[str, Any]],

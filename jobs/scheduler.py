@@ -18,9 +18,12 @@ class PeriodicTask:
 
 def periodic_tasks() -> list[PeriodicTask]:
     """Ticks registered by feature areas; each enqueues its work and returns at once."""
-    from otto.webhooks.processing import sweep_stuck_events
+    from otto.webhooks.processing import purge_settled_events, sweep_stuck_events
 
-    return [PeriodicTask("webhook-sweep", 120, sweep_stuck_events)]
+    return [
+        PeriodicTask("webhook-sweep", 120, sweep_stuck_events),
+        PeriodicTask("webhook-purge", 24 * 3600, purge_settled_events),
+    ]
 
 
 def run_scheduler(app, connection, stop_event=None) -> None:

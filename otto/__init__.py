@@ -52,10 +52,12 @@ def create_app(settings=None, *, database_url: str | None = None, redis_url: str
         embedded=servers,  # held so the embedded servers live as long as the app
     )
 
+    # CORS first: after-request hooks run in reverse, so CORS headers go on whatever response the
+    # commit boundary in register_request_hooks ends up sending (a failed commit becomes a problem).
+    CORS(app, origins=settings.cors_origins, expose_headers=["X-Request-Id", "Idempotent-Replayed"])
     register_error_handlers(app)
     register_request_hooks(app)
     register_api(app)
-    CORS(app, origins=settings.cors_origins, expose_headers=["X-Request-Id", "Idempotent-Replayed"])
     return app
 
 

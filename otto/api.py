@@ -64,8 +64,9 @@ def docs_assets_blueprint() -> Blueprint:
 # Areas in catalog order; each is a package otto/<area>/ whose views.py defines `blp`.
 AREAS = (
     "dashboard", "calls", "leads", "appointments", "contacts", "lead_pool", "rag", "recordings",
-    "shifts", "missed_calls", "analysis", "reps", "companies", "users", "followups", "clones",
-    "gdpr", "mobile", "webhooks", "internal_ai", "health", "admin", "messages", "tasks", "sms",
+    "shifts", "missed_calls", "analysis", "post_call", "reps", "companies", "users", "followups",
+    "clones", "gdpr", "mobile", "webhooks", "internal_ai", "health", "admin", "messages", "tasks",
+    "sms",
 )
 
 

@@ -1,6 +1,5 @@
 """Append-only audit log of changes to settings, users and roles."""
 
-import uuid
 from datetime import datetime
 
 from flask import g, has_request_context, request
@@ -8,14 +7,14 @@ from sqlalchemy import JSON, DateTime, Enum, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from otto import enums
-from otto.db import Base, db
+from otto.db import Base, db, new_id
 from otto.tenancy import TenantMixin, current_company_id
 
 
 class AuditLog(TenantMixin, Base):
     __tablename__ = "audit_logs"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     user_id: Mapped[str | None] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64))
     resource_type: Mapped[str] = mapped_column(String(64))

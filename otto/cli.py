@@ -100,6 +100,26 @@ def scheduler() -> None:
     run_scheduler(app, app.extensions["otto"].redis)
 
 
+@main.command()
+@click.option("--company", "company_id", help="Only this company (default: every company).")
+@click.option("--force", is_flag=True, help="Also re-index documents already at the active model.")
+def reindex(company_id, force) -> None:
+    """Queue re-indexing of documents whose chunks are not of the active embedding model."""
+    from sqlalchemy import select
+
+    from jobs.ingest import reindex_company
+    from jobs.queues import enqueue
+    from otto.companies.models import Company
+    from otto.db import db
+
+    with _app().app_context():
+        company_ids = [company_id] if company_id else db.session.execute(select(Company.id)).scalars().all()
+        for each in company_ids:
+            enqueue("ingest", reindex_company, each, force, job_id=f"reindex-{each}", company_id=each,
+                    after_commit=False)
+    click.echo(f"re-indexing queued for {len(company_ids)} company(ies); `otto worker` carries it out")
+
+
 @main.group()
 def webhooks() -> None:
     """Stored webhook deliveries."""

@@ -1,6 +1,7 @@
 """SQLAlchemy engine, session and declarative base; bound by create_app, never at import."""
 
 import logging
+import uuid
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, MetaData, create_engine, event, func
@@ -25,6 +26,11 @@ class Base(DeclarativeBase):
         company = getattr(self, "company_id", None)
         suffix = f" company={company}" if company else ""
         return f"<{type(self).__name__} {key}{suffix}>"
+
+
+def new_id() -> str:
+    """A uuid4 string, the id of every new entity without an integer key."""
+    return str(uuid.uuid4())
 
 
 def utcnow() -> datetime:

@@ -4,7 +4,7 @@ import logging
 import uuid
 
 from flask import Flask, Response, g, has_request_context, json, request
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -208,6 +208,12 @@ def handle_unexpected(error: Exception) -> Response:
     if isinstance(error, IntegrityError):
         log.warning("integrity error: %s", error.orig.__class__.__name__)
         return problem(409, "RESOURCE_CONFLICT", "The request conflicts with existing data.")
+    if isinstance(error, DataError):
+        # A value the schema let through but the column cannot hold (length, range, NUL byte).
+        log.warning("data error: %s", error.orig.__class__.__name__)
+        unfit = {"field": "request", "message": "A value does not fit its field.", "code": "invalid"}
+        return problem(422, "VALIDATION_ERROR", "A value is too long, out of range or not storable.",
+                       validation_errors=[unfit])
     error_id = g.get("request_id") if has_request_context() else uuid.uuid4().hex
     log.exception("unhandled error %s", error_id)
     return problem(500, "INTERNAL_ERROR", f"An unexpected error occurred (error id {error_id}).")

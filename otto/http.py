@@ -8,7 +8,7 @@ import uuid
 from flask import Flask, current_app, g, request
 
 from otto.db import db
-from otto.errors import ApiError, ValidationFailed
+from otto.errors import ApiError, ValidationFailed, handle_unexpected
 from otto.idempotency import remember_response
 from otto.tenancy import clear_company
 
@@ -83,7 +83,11 @@ def _finish_request(response):
     session = db.session()
     if response.status_code < 400 and not g.get("rolled_back"):
         remember_response(response)
-        session.commit()
+        try:
+            session.commit()
+        except Exception as error:  # a constraint or value the database refuses only at commit
+            session.rollback()
+            response = handle_unexpected(error)
     else:
         session.rollback()
 

@@ -18,17 +18,43 @@ from support import FIXTURES, ROOT, TEST_SECRET, bearer, settings_for_tests  # n
 
 @pytest.fixture(scope="session")
 def servers():
+    """Embedded servers with a database of this run's own, so concurrent runs never collide."""
     settings = settings_for_tests()
-    handles = start_embedded(settings, database="otto_test")
+    own_database = settings.embedded_database
+    database = f"otto_test_{os.getpid()}" if own_database else None
+    handles = start_embedded(settings, database=database or "otto_test")
     owner = handles.database_owner_url.replace("+psycopg", "")
-    with psycopg.connect(owner, autocommit=True) as conn:
-        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
-        conn.execute("CREATE SCHEMA public")
+    if own_database:
+        _drop_stale_test_databases(owner)
+    else:
+        with psycopg.connect(owner, autocommit=True) as conn:
+            conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
+            conn.execute("CREATE SCHEMA public")
+    if settings.embedded_redis:
+        handles.redis_url += f"?db={1 + os.getpid() % 15}"
     from otto.migrate import upgrade
 
     upgrade(handles.database_owner_url)
     yield handles
-    handles.stop()
+    if own_database:
+        with psycopg.connect(_maintenance_url(owner), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    handles.stop(shared=True)
+
+
+def _maintenance_url(owner_url: str) -> str:
+    return owner_url.replace(owner_url.split("?")[0].rsplit("/", 1)[1] + "?", "postgres?", 1)
+
+
+def _drop_stale_test_databases(owner_url: str) -> None:
+    """Remove databases of earlier runs whose process is gone (a crashed run leaves one)."""
+    with psycopg.connect(_maintenance_url(owner_url), autocommit=True) as conn:
+        names = [row[0] for row in conn.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'otto_test_%'")]
+        for name in names:
+            pid = name.rsplit("_", 1)[1]
+            if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,5 @@
 """appointments: a visit booked for a lead, with its outcome and geofenced arrival/departure."""
 
-import uuid
 from datetime import datetime
 from decimal import Decimal
 
@@ -9,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from otto import enums
 from otto.companies.models import enum_column
-from otto.db import Base, Timestamped
+from otto.db import Base, Timestamped, new_id
 from otto.errors import NotFound
 from otto.tenancy import TenantMixin
 
@@ -29,7 +28,7 @@ class Appointment(TenantMixin, Timestamped, Base):
         Index(None, "company_id", "external_id"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     lead_id: Mapped[str] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
     contact_card_id: Mapped[str] = mapped_column(ForeignKey("contact_cards.id", ondelete="CASCADE"))
     assigned_rep_id: Mapped[str | None] = mapped_column(

@@ -64,7 +64,8 @@ def book_appointment(lead, *, scheduled_start: datetime, actor: str, role: str |
     """
     now = now or utcnow()
     if status not in CREATE_STATUSES:
-        raise field_error("body.status", "A new appointment is scheduled or confirmed.", "invalid_choice")
+        raise field_error("body.status", "A new appointment is scheduled or confirmed.",
+                          "invalid_choice")
     end = fields.get("scheduled_end")
     if end is not None and end <= scheduled_start:
         raise field_error("body.scheduled_end", "scheduled_end must be after scheduled_start.",
@@ -88,7 +89,8 @@ def book_appointment(lead, *, scheduled_start: datetime, actor: str, role: str |
     apply_deal_status(lead, "appointment_created")
     complete_scheduling_tasks(lead.id, now)
     record_event(lead.contact_card_id, "appointment_created", lead_id=lead.id,
-                 appointment_id=appointment.id, actor_id=actor, actor_role=actor_role_of(actor, role),
+                 appointment_id=appointment.id, actor_id=actor,
+                 actor_role=actor_role_of(actor, role),
                  metadata={"scheduled_start": scheduled_start.isoformat()}, at=now)
     log.info("appointment %s booked for lead %s at %s by %s",
              appointment.id, lead.id, scheduled_start.isoformat(), actor)
@@ -232,7 +234,7 @@ def record_arrival(appointment: Appointment, at: datetime | None = None) -> bool
 
 
 def record_departure(appointment: Appointment, at: datetime | None = None) -> bool:
-    """The rep left the stop radius: `departure_at`, `on_site_duration` (minutes), `rep_departed`."""
+    """The rep left the stop radius: `departure_at`, `on_site_duration` (min), `rep_departed`."""
     at = at or utcnow()
     if appointment.arrival_at is None or at < appointment.arrival_at:
         raise ValidationFailed("A departure needs an earlier arrival.")
@@ -252,5 +254,5 @@ def _company_radius(company, which: str) -> float:
 def _timeline(appointment: Appointment, event_type: str, actor: str | None, role: str | None,
               at: datetime, metadata: dict | None = None) -> None:
     record_event(appointment.contact_card_id, event_type, lead_id=appointment.lead_id,
-                 appointment_id=appointment.id, actor_id=actor, actor_role=actor_role_of(actor, role),
-                 metadata=metadata, at=at)
+                 appointment_id=appointment.id, actor_id=actor,
+                 actor_role=actor_role_of(actor, role), metadata=metadata, at=at)

@@ -13,6 +13,8 @@ from otto.db import Base, Timestamped
 from otto.errors import CallNotFound
 from otto.tenancy import TenantMixin
 
+MAX_CALL_ID = 2**31 - 1  # calls.call_id is a 32-bit serial
+
 
 def _flag(default: bool = False):
     return mapped_column(Boolean, default=default, server_default="true" if default else "false")
@@ -125,11 +127,13 @@ class Call(TenantMixin, Timestamped, Base):
 
     @classmethod
     def get_for_company(cls, call_id, not_found=CallNotFound) -> "Call":
-        """The call by id in the current company; ids that are not integers are a 404 too."""
+        """The call by id in the current company; ids no call can have are a 404 too."""
         try:
             call_id = int(call_id)
         except (TypeError, ValueError):
             raise not_found() from None
+        if not 0 < call_id <= MAX_CALL_ID:  # beyond the column's range Postgres would raise
+            raise not_found()
         return super().get_for_company(call_id, not_found)
 
 

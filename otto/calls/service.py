@@ -2,9 +2,9 @@
 
 import logging
 
+from otto import enums
 from otto.calls.models import Call
 from otto.errors import Conflict, ValidationFailed
-from otto import enums
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,8 @@ def set_call_status(call: Call, new_status: str, *, from_provider: bool = False)
         return False
     if not call_status_allowed(current, new_status):
         if from_provider:
-            log.info("call %s: provider status %s after %s ignored", call.call_id, new_status, current)
+            log.info("call %s: provider status %s after %s ignored",
+                     call.call_id, new_status, current)
             return False
         raise Conflict(f"Call status cannot change from {current} to {new_status}.",
                        details={"current_status": current, "requested_status": new_status})

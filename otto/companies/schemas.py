@@ -67,7 +67,9 @@ class CompanyCreateArgs(ma.Schema):
 class ServiceArgs(ma.Schema):
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=255))
     description = ma.fields.String(allow_none=True)
-    base_price = ma.fields.Decimal(allow_none=True, places=2, validate=validate.Range(min=0))
+    # numeric(12,2): larger prices would only fail in the database.
+    base_price = ma.fields.Decimal(allow_none=True, places=2,
+                                   validate=validate.Range(min=0, max=9_999_999_999.99))
 
 
 class CompanyUpdateArgs(ma.Schema):

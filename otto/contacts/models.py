@@ -1,14 +1,14 @@
 """contact_cards (one per customer phone per company) and event_logs (the customer timeline)."""
 
-import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import (JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+                        func)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from otto import enums
 from otto.companies.models import enum_column
-from otto.db import Base, Timestamped, utcnow
+from otto.db import Base, Timestamped, new_id, utcnow
 from otto.errors import NotFound
 from otto.tenancy import TenantMixin
 
@@ -23,7 +23,7 @@ class ContactCard(TenantMixin, Timestamped, Base):
         Index(None, "company_id", "secondary_phone"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     primary_phone: Mapped[str] = mapped_column(String(255))
     secondary_phone: Mapped[str | None] = mapped_column(String(255))
     email: Mapped[str | None] = mapped_column(String(255))
@@ -65,12 +65,13 @@ class EventLog(TenantMixin, Base):
         Index(None, "company_id", "appointment_id"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     contact_card_id: Mapped[str] = mapped_column(ForeignKey("contact_cards.id", ondelete="CASCADE"))
     lead_id: Mapped[str | None] = mapped_column(ForeignKey("leads.id", ondelete="SET NULL"))
     appointment_id: Mapped[str | None] = mapped_column(
         ForeignKey("appointments.id", ondelete="SET NULL"))
-    call_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("calls.call_id", ondelete="SET NULL"))
+    call_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("calls.call_id", ondelete="SET NULL"))
     event_type: Mapped[str] = mapped_column(enum_column(enums.EVENT_TYPE, "event_type"))
     timestamp: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, server_default=func.now())

@@ -1,11 +1,12 @@
-"""GET /health, /health/detailed, /health/live, /health/ready and /metrics."""
+"""GET /health, /health/detailed, /health/live (/live), /health/ready (/ready) and /metrics."""
 
 import time
 
 from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
 from otto.auth.identity import public
 from otto.errors import Unauthorized, problem
@@ -33,6 +34,7 @@ class HealthDetailed(MethodView):
 
 
 @blp.route("/health/live")
+@blp.route("/live", endpoint="live")
 class HealthLive(MethodView):
     @public
     @blp.doc(security=[])
@@ -42,6 +44,7 @@ class HealthLive(MethodView):
 
 
 @blp.route("/health/ready")
+@blp.route("/ready", endpoint="ready")
 class HealthReady(MethodView):
     @public
     @blp.doc(security=[])
@@ -70,4 +73,4 @@ class Metrics(MethodView):
         if token and request.headers.get("Authorization") != f"Bearer {token}":
             raise Unauthorized()
         registry = service.metrics_registry()
-        return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(registry), content_type=CONTENT_TYPE_PLAIN_0_0_4)

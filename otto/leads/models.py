@@ -4,7 +4,8 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, Numeric, String, Text, func
+from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, Numeric, String,
+                        Text, func)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from otto import enums
@@ -115,7 +116,8 @@ class RepAssignmentHistory(TenantMixin, Base):
     # Deleting a rep (GDPR) deletes their assignment rows: the column is NOT NULL.
     rep_id: Mapped[str] = mapped_column(ForeignKey("sales_reps.user_id", ondelete="CASCADE"))
     assigned_by: Mapped[str | None] = mapped_column(String(64))
-    assignment_type: Mapped[str] = mapped_column(enum_column(enums.ASSIGNMENT_TYPE, "assignment_type"))
+    assignment_type: Mapped[str] = mapped_column(
+        enum_column(enums.ASSIGNMENT_TYPE, "assignment_type"))
     status: Mapped[str] = mapped_column(
         enum_column(enums.ASSIGNMENT_STATUS, "assignment_status"), default="requested",
         server_default="requested")

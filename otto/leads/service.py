@@ -60,10 +60,10 @@ def lead_status_allowed(current: str, new: str) -> bool:
 
 def create_lead(contact: ContactCard, *, actor: str, status: str = "new",
                 source: str = "inbound_call", reason: str | None = None, **fields) -> Lead:
-    """Insert one lead for `contact` (in the pool, deal status `new`) and its initial history row."""
+    """Insert one lead for `contact` (in the pool, deal status `new`) with its first history row."""
     lead = Lead(company_id=contact.company_id, contact_card_id=contact.id, status=status,
-                source=source, pool_status="in_pool", deal_status="new", requested_by_rep_ids=[],
-                **fields)
+                source=source, pool_status="in_pool",
+                deal_status=DEAL_STATUS_BY_EVENT["lead_created"], requested_by_rep_ids=[], **fields)
     db.session.add(lead)
     db.session.flush()
     _write_history(lead, None, status, actor, reason=reason)
@@ -99,7 +99,8 @@ def transition_lead(lead: Lead, new_status: str, actor: str, *, role: str | None
         refusal = InsufficientPermissions("Only a manager can reopen a closed lead.")
     if refusal is not None:
         if automatic:
-            log.info("lead %s: automatic move %s -> %s by %s skipped", lead.id, current, new_status, actor)
+            log.info("lead %s: automatic move %s -> %s by %s skipped",
+                     lead.id, current, new_status, actor)
             return False
         raise refusal
 
@@ -155,6 +156,7 @@ def apply_deal_status(lead: Lead, event: str) -> bool:
 def request_lead(lead: Lead, rep_id: str, *, now: datetime | None = None) -> RepAssignmentHistory:
     """Record a rep's interest in a pooled lead; it never assigns the lead."""
     now = now or utcnow()
+    require_sales_rep(rep_id)
     _lock(lead)
     if lead.pool_status != "in_pool":
         raise Conflict(f"Lead is not in pool. Current status: {lead.pool_status}")
@@ -200,7 +202,8 @@ def assign_lead(lead: Lead, rep_id: str | None, *, assigned_by: str, notes: str 
         if rep_id is None:
             db.session.add(RepAssignmentHistory(
                 company_id=lead.company_id, lead_id=lead.id, rep_id=previous_rep_id,
-                assigned_by=assigned_by, assignment_type="unassigned", status="revoked", notes=notes))
+                assigned_by=assigned_by, assignment_type="unassigned", status="revoked",
+                notes=notes))
     if rep_id is not None:
         for row in _assignment_rows(lead.id, "requested"):
             set_assignment_status(row, "assigned" if row.rep_id == rep_id else "declined")
@@ -301,7 +304,8 @@ def _move(lead: Lead, new_status: str, actor: str, role: str | None, *, reason: 
     log.info("lead %s moved %s -> %s by %s", lead.id, current, new_status, actor)
 
 
-def _enter_closed(lead: Lead, closed_status: str, actor: str, role: str | None, now: datetime) -> None:
+def _enter_closed(lead: Lead, closed_status: str, actor: str, role: str | None,
+                  now: datetime) -> None:
     lead.closed_at = now
     apply_deal_status(lead, closed_status)
     if lead.pool_status in ("in_pool", "assigned"):
@@ -311,7 +315,7 @@ def _enter_closed(lead: Lead, closed_status: str, actor: str, role: str | None, 
     close_lead_work(lead.id, now)
     record_event(lead.contact_card_id, "deal_won" if closed_status == "closed_won" else "deal_lost",
                  lead_id=lead.id, actor_id=actor, actor_role=actor_role_of(actor, role), at=now,
-                 metadata={"deal_size": float(lead.deal_size) if lead.deal_size is not None else None})
+                 metadata={"deal_size": None if lead.deal_size is None else float(lead.deal_size)})
 
 
 def _write_history(lead: Lead, from_status: str | None, to_status: str, actor: str, *,

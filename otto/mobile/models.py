@@ -1,6 +1,5 @@
 """mobile_recordings: the persistent registry of audio recorded by the rep app."""
 
-import uuid
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
@@ -8,12 +7,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from otto import enums
 from otto.companies.models import enum_column
-from otto.db import Base, Timestamped
+from otto.db import Base, Timestamped, new_id
 from otto.tenancy import TenantMixin
 
 
 class MobileRecording(TenantMixin, Timestamped, Base):
-    """One recording made on a rep's phone for a call: `pending` → `processing` → `completed`/`error`."""
+    """A recording made on a rep's phone for a call: pending → processing → completed | error."""
 
     __tablename__ = "mobile_recordings"
     __table_args__ = (
@@ -22,7 +21,7 @@ class MobileRecording(TenantMixin, Timestamped, Base):
         Index(None, "company_id", "status"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     call_id: Mapped[int] = mapped_column(Integer, ForeignKey("calls.call_id", ondelete="CASCADE"))
     # The recording rep; for a manager the call's assigned rep, else the manager (not an FK).
     rep_id: Mapped[str] = mapped_column(String(64))

@@ -4,12 +4,11 @@ import logging
 import math
 import uuid
 
-from rq import Retry
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ai.ingest import DETECTION_HEAD_BYTES, UnsupportedDocument, detect_document_type
-from jobs.ingest import delete_document_artifacts, index_document
+from jobs.ingest import INDEX_RETRY, INDEX_TIMEOUT_SECONDS, delete_document_artifacts, index_document
 from jobs.queues import enqueue
 from otto import audit
 from otto.db import db, utcnow
@@ -21,9 +20,6 @@ from otto.tenancy import current_company_id
 log = logging.getLogger(__name__)
 
 UPLOAD_LIMIT_BYTES = 52_428_800
-INDEX_RETRY = Retry(max=3, interval=[10, 60, 300])
-# The whole indexing job, parsing included; RQ stops a job that runs longer (a hung parser).
-INDEX_TIMEOUT_SECONDS = 300
 ALLOWED_TYPES_TEXT = "PDF, DOCX, HTML, Markdown (.md, .markdown) or plain text (.txt)"
 
 
@@ -71,7 +67,7 @@ def upload_document(stream, filename: str | None, *, document_type: str, role_ac
     audit.record("document_uploaded", "rag_document", document.id,
                  changes={"filename": filename, "content_type": document.content_type,
                           "file_size_bytes": blob.size, "role_access": role_access})
-    enqueue("ingest", index_document, company_id, document.id, job_id=f"index:{document.id}",
+    enqueue("ingest", index_document, company_id, document.id, job_id=f"index-{document.id}",
             retry=INDEX_RETRY, timeout=INDEX_TIMEOUT_SECONDS)
     log.info("document %s uploaded (%s, %d bytes), indexing queued", document.id, doc_type, blob.size)
     return document, False
@@ -136,7 +132,7 @@ def delete_document(document_id: str, deleted_by: str) -> RagDocument:
     audit.record("document_deleted", "rag_document", document.id,
                  changes={"filename": document.filename, "chunks_removed": removed})
     enqueue("ingest", delete_document_artifacts, document.company_id, document.id,
-            job_id=f"delete-document:{document.id}", retry=INDEX_RETRY)
+            job_id=f"delete-document-{document.id}", retry=INDEX_RETRY)
     log.info("document %s deleted with %d chunks", document.id, removed)
     return document
 

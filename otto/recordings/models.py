@@ -3,8 +3,8 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String,
-                        Text, UniqueConstraint, func, text)
+from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer,
+                        String, Text, UniqueConstraint, func, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from otto import enums
@@ -47,7 +47,8 @@ class RecordingSession(TenantMixin, Timestamped, Base):
         enum_column(enums.RECORDING_SESSION_STATUS, "recording_session_status"), default="pending",
         server_default="pending")
     mode: Mapped[str] = mapped_column(
-        enum_column(enums.RECORDING_MODE, "recording_mode"), default="normal", server_default="normal")
+        enum_column(enums.RECORDING_MODE, "recording_mode"), default="normal",
+        server_default="normal")
     audio_storage_mode: Mapped[str] = mapped_column(
         enum_column(enums.AUDIO_STORAGE_MODE, "audio_storage_mode"), default="persistent",
         server_default="persistent")
@@ -92,7 +93,7 @@ class RecordingSession(TenantMixin, Timestamped, Base):
 
 
 class RecordingTranscript(TenantMixin, Timestamped, Base):
-    """The transcript of a session; `transcript_text` is null when ghost-mode retention restricts it."""
+    """A session's transcript; `transcript_text` is null when ghost-mode retention restricts it."""
 
     __tablename__ = "recording_transcripts"
     __table_args__ = (
@@ -108,14 +109,16 @@ class RecordingTranscript(TenantMixin, Timestamped, Base):
         ForeignKey("appointments.id", ondelete="SET NULL"))
     uwc_job_id: Mapped[str | None] = mapped_column(String(128))
     transcript_text: Mapped[str | None] = mapped_column(Text)
-    speaker_labels: Mapped[list | None] = mapped_column(JSON)  # [{speaker, text, start_time, end_time}]
+    # [{speaker, text, start_time, end_time}]
+    speaker_labels: Mapped[list | None] = mapped_column(JSON)
     confidence_score: Mapped[float | None] = mapped_column(Float)
     language: Mapped[str] = mapped_column(String(16), default="en-US", server_default="en-US")
     word_count: Mapped[int | None] = mapped_column(Integer)
     processing_time_ms: Mapped[int | None] = mapped_column(Integer)
     model_version: Mapped[str | None] = mapped_column(String(128))
     is_ghost_mode: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
-    transcript_restricted: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    transcript_restricted: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default="false")
 
     recording_session: Mapped[RecordingSession] = relationship(back_populates="transcript")
 
@@ -148,7 +151,8 @@ class RecordingAnalysis(TenantMixin, Timestamped, Base):
     talk_time_ratio: Mapped[float | None] = mapped_column(Float)
     outcome: Mapped[str | None] = mapped_column(enum_column(enums.VISIT_OUTCOME, "visit_outcome"))
     outcome_confidence: Mapped[float | None] = mapped_column(Float)
-    lead_quality: Mapped[str | None] = mapped_column(enum_column(enums.LEAD_QUALITY, "lead_quality"))
+    lead_quality: Mapped[str | None] = mapped_column(
+        enum_column(enums.LEAD_QUALITY, "lead_quality"))
     conversion_probability: Mapped[float | None] = mapped_column(Float)  # 0–1
     meeting_segments: Mapped[list | None] = mapped_column(JSON)
     uwc_job_id: Mapped[str | None] = mapped_column(String(128))

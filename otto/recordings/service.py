@@ -23,6 +23,7 @@ DEFAULT_RADIUS_START_FEET = 200.0
 DEFAULT_RADIUS_STOP_FEET = 500.0
 EARTH_RADIUS_M = 6_371_008.8
 FEET_PER_METRE = 1 / 0.3048
+ALREADY_ACTIVE = "A recording session is already active for this appointment or rep."
 
 # `pending` is never written by the API but counts as active: it can be stopped or failed, so
 # a stale one never blocks the next session.
@@ -80,7 +81,7 @@ def start_session(company, rep, appointment_id: str, *, lat: float, lng: float,
     if now < appointment.scheduled_start - EARLIEST_START:
         raise InvalidRequest("Recording can start at most 30 minutes before the appointment.")
     if active_session(appointment_id=appointment.id, rep_id=rep.user_id) is not None:
-        raise Conflict("A recording session is already active for this appointment or rep.")
+        raise Conflict(ALREADY_ACTIVE)
 
     storage_mode, expires_at = storage_for(company, mode, now)
     session = RecordingSession(
@@ -96,7 +97,7 @@ def start_session(company, rep, appointment_id: str, *, lat: float, lng: float,
             db.session.add(session)
     except IntegrityError:
         # A concurrent start won the partial unique index.
-        raise Conflict("A recording session is already active for this appointment or rep.") from None
+        raise Conflict(ALREADY_ACTIVE) from None
 
     apply_deal_status(appointment.lead, "recording_started")
     record_event(appointment.contact_card_id, "recording_started", lead_id=appointment.lead_id,

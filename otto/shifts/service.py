@@ -77,7 +77,8 @@ def clock_in(company, rep: SalesRep, *, desired_start: datetime | None = None,
     shift.status = CLOCK_IN_MOVES[previous]
     if notes is not None:
         shift.notes = notes
-    log.info("shift %s of rep %s on %s: %s -> active (clock-in)", shift.id, rep.user_id, day, previous)
+    log.info("shift %s of rep %s on %s: %s -> active (clock-in)",
+             shift.id, rep.user_id, day, previous)
     return shift
 
 
@@ -98,7 +99,8 @@ def clock_out(company, rep: SalesRep, *, now: datetime | None = None):
     shift.clock_out_at = now
     shift.status = CLOCK_OUT_MOVES[shift.status]
     stopped = stop_open_session(rep.user_id, now=now)
-    log.info("shift %s of rep %s on %s: active -> completed (clock-out)", shift.id, rep.user_id, day)
+    log.info("shift %s of rep %s on %s: active -> completed (clock-out)",
+             shift.id, rep.user_id, day)
     return shift, stopped
 
 
@@ -118,7 +120,8 @@ def close_day(company, day: date, *, now: datetime | None = None) -> int:
     (now when that is before the clock-in), each open recording stopped. Returns shifts closed."""
     now = now or utcnow()
     shifts = db.session.execute(
-        select(RepShift).where(RepShift.shift_date == day, RepShift.status.in_(tuple(DAY_END_MOVES)))
+        select(RepShift)
+        .where(RepShift.shift_date == day, RepShift.status.in_(tuple(DAY_END_MOVES)))
         .with_for_update()
     ).scalars().all()
     for shift in shifts:

@@ -1,4 +1,4 @@
-"""Inbound texts (Twilio, CallRail): keywords, the contact's thread, the legacy call log, welcome."""
+"""Inbound texts (Twilio, CallRail): keywords, the contact's thread, the call log, the welcome."""
 
 import json
 import logging
@@ -24,14 +24,16 @@ log = logging.getLogger(__name__)
 
 WELCOME = ("Thanks for texting {company}! Our team will reply shortly. Feel free to send your "
            "address, a good time to reach you, or any questions.")
-STOP_CONFIRMATION = "{company}: you are unsubscribed and will get no more texts. Reply START to resubscribe."
+STOP_CONFIRMATION = ("{company}: you are unsubscribed and will get no more texts. "
+                     "Reply START to resubscribe.")
 START_CONFIRMATION = "{company}: you are subscribed again. Reply STOP to opt out."
 HELP_REPLY = "{company}: reply STOP to opt out. Call {phone} for help."
 
 
 def receive_sms(company: Company, *, provider: str, from_number: str | None, body: str,
                 message_sid: str | None, media_urls: list[str] | None = None,
-                opt_out_type: str | None = None, received_at: datetime | None = None) -> MessageThread:
+                opt_out_type: str | None = None,
+                received_at: datetime | None = None) -> MessageThread:
     """Apply one inbound text inside the company's tenant scope (the caller's transaction)."""
     number = normalize_phone(from_number)
     if not number.has_digits:
@@ -52,8 +54,10 @@ def receive_sms(company: Company, *, provider: str, from_number: str | None, bod
 
     had_lead = _newest_lead_id(contact)
     lead = ensure_lead(contact)
-    call = _log_on_newest_call(company, contact, lead, number, body, provider, message_sid, received_at)
-    message = _store(company, contact, call.call_id, provider, number, body, message_sid, media_urls)
+    call = _log_on_newest_call(company, contact, lead, number, body, provider, message_sid,
+                               received_at)
+    message = _store(company, contact, call.call_id, provider, number, body, message_sid,
+                     media_urls)
     if lead.id != had_lead:
         log.info("sms.lead.created: lead %s from a text by %s (call %s, company %s)", lead.id,
                  number.stored_form, call.call_id, company.id)

@@ -1,6 +1,5 @@
 """sms_opt_outs: each company's consent record per phone number (STOP / START / provider errors)."""
 
-import uuid
 from datetime import datetime
 
 from sqlalchemy import DateTime, String, UniqueConstraint
@@ -8,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from otto import enums
 from otto.companies.models import enum_column
-from otto.db import Base, Timestamped
+from otto.db import Base, Timestamped, new_id
 from otto.tenancy import TenantMixin
 
 
@@ -18,7 +17,7 @@ class SmsOptOut(TenantMixin, Timestamped, Base):
     __tablename__ = "sms_opt_outs"
     __table_args__ = (UniqueConstraint("company_id", "phone"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     phone: Mapped[str] = mapped_column(String(32))  # E.164
     status: Mapped[str] = mapped_column(enum_column(enums.OPT_OUT_STATUS, "opt_out_status"))
     keyword: Mapped[str | None] = mapped_column(String(32))

@@ -1,4 +1,4 @@
-"""Quiet hours for automated texts: none between 21:00 and 08:00 in the company's (and customer's) zone."""
+"""Quiet hours: no automated text between 21:00 and 08:00 in the company's or customer's zone."""
 
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

@@ -10,7 +10,7 @@ UCS2_SINGLE, UCS2_PART = 70, 67
 
 
 def encoding_and_segments(body: str) -> tuple[str, int]:
-    """("gsm7" | "ucs2", segment count) for `body`; extension characters (€, {, …) count twice."""
+    """("gsm7" | "ucs2", segment count); GSM extension characters (€, {, …) count twice."""
     try:
         units = len(body.encode("gsm03.38"))
         single, part, encoding = GSM7_SINGLE, GSM7_PART, "gsm7"

@@ -155,6 +155,7 @@ def send_sms(company_id: str, to: str, body: str, *, contact_card_id: str | None
                          actor_role="ai" if sender_role == "otto" else sender_role,
                          metadata={"message_id": message_id, "provider": transport.name,
                                    "message_type": message_type, "segments": segments})
+            db.session.flush()  # while the company's RLS setting holds
     log.info("sms %s sent to %s for company %s via %s (%s, %d segment(s))", message_sid, e164,
              company_id, transport.name, encoding, segments)
     return SmsResult("sent", encoding, segments, provider=transport.name, message_sid=message_sid,
@@ -177,7 +178,7 @@ def _failed(company_id: str, e164: str, error: SmsSendError, encoding: str, segm
 
 
 def send_sms_job(company_id: str, to: str, body: str, options: dict) -> str:
-    """Job on the `sms` queue: send, commit, and let RQ retry provider 429/5xx and network errors."""
+    """Job on the `sms` queue: send and commit; RQ retries provider 429/5xx and network errors."""
     result = send_sms(company_id, to, body, **options)
     db.session.commit()
     if result.retryable:

@@ -17,7 +17,7 @@ def _new_id() -> str:
 
 
 class Task(TenantMixin, Timestamped, Base):
-    """Follow-up work. `unique_key` dedupes: one non-cancelled task per key (partial unique index)."""
+    """Follow-up work. One non-cancelled task per `unique_key` (a partial unique index)."""
 
     __tablename__ = "tasks"
     __table_args__ = (
@@ -37,7 +37,8 @@ class Task(TenantMixin, Timestamped, Base):
     lead_id: Mapped[str | None] = mapped_column(ForeignKey("leads.id", ondelete="SET NULL"))
     appointment_id: Mapped[str | None] = mapped_column(
         ForeignKey("appointments.id", ondelete="SET NULL"))
-    call_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("calls.call_id", ondelete="SET NULL"))
+    call_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("calls.call_id", ondelete="SET NULL"))
     description: Mapped[str] = mapped_column(Text)
     assigned_to: Mapped[str] = mapped_column(enum_column(enums.TASK_ASSIGNEE, "task_assignee"))
     assignee_id: Mapped[str | None] = mapped_column(String(64))
@@ -74,7 +75,8 @@ class KeySignal(TenantMixin, Timestamped, Base):
         ForeignKey("appointments.id", ondelete="SET NULL"))
     signal_type: Mapped[str] = mapped_column(enum_column(enums.SIGNAL_TYPE, "signal_type"))
     severity: Mapped[str] = mapped_column(
-        enum_column(enums.SIGNAL_SEVERITY, "signal_severity"), default="medium", server_default="medium")
+        enum_column(enums.SIGNAL_SEVERITY, "signal_severity"), default="medium",
+        server_default="medium")
     title: Mapped[str] = mapped_column(String(500))
     description: Mapped[str | None] = mapped_column(Text)
     unique_key: Mapped[str | None] = mapped_column(String(64))

@@ -16,6 +16,9 @@ from otto.tenancy import current_company_id
 log = logging.getLogger(__name__)
 
 OTTO = "otto"
+# The predicates of the partial unique indexes that dedupe tasks and signals (models).
+LIVE_KEY = text("unique_key IS NOT NULL AND status <> 'cancelled'")
+OPEN_KEY = text("unique_key IS NOT NULL AND NOT acknowledged")
 LIVE_TASK_STATUSES = ("open", "overdue")
 TASK_STATUS_MOVES = {
     "open": frozenset({"completed", "cancelled", "overdue"}),
@@ -32,7 +35,8 @@ DEFAULT_ASSIGNEE = {
 
 
 def _sha256(*parts) -> str:
-    return hashlib.sha256(":".join("" if part is None else str(part) for part in parts).encode()).hexdigest()
+    joined = ":".join("" if part is None else str(part) for part in parts)
+    return hashlib.sha256(joined.encode()).hexdigest()
 
 
 def task_unique_key(source: str, description: str, contact_card_id: str | None) -> str:
@@ -68,8 +72,7 @@ def create_task(*, description: str, source: str, contact_card_id: str | None = 
     )
     statement = (
         insert(Task).values(id=str(uuid.uuid4()), **values)
-        .on_conflict_do_nothing(index_elements=["company_id", "unique_key"],
-                                index_where=text("unique_key IS NOT NULL AND status <> 'cancelled'"))
+        .on_conflict_do_nothing(index_elements=["company_id", "unique_key"], index_where=LIVE_KEY)
         .returning(Task.id)
     )
     task_id = db.session.execute(statement).scalar_one_or_none()
@@ -98,7 +101,7 @@ def set_task_status(task: Task, new_status: str, *, by: str | None = None,
 
 
 def reported_status(task: Task, now: datetime | None = None) -> str:
-    """The status readers show: an open task past its due time is overdue before the job stores it."""
+    """The status readers show: an open task past its due time is overdue, stored yet or not."""
     if task.status == "open" and task.due_at is not None and task.due_at < (now or utcnow()):
         return "overdue"
     return task.status
@@ -165,13 +168,13 @@ def create_signal(*, contact_card_id: str, signal_type: str, title: str,
             unique_key=signal_unique_key(signal_type, title, contact_card_id),
             signal_metadata=metadata, acknowledged=False,
         )
-        .on_conflict_do_nothing(index_elements=["company_id", "unique_key"],
-                                index_where=text("unique_key IS NOT NULL AND NOT acknowledged"))
+        .on_conflict_do_nothing(index_elements=["company_id", "unique_key"], index_where=OPEN_KEY)
         .returning(KeySignal.id)
     )
     signal_id = db.session.execute(statement).scalar_one_or_none()
     if signal_id is None:
-        log.info("%s signal for contact %s skipped: still unacknowledged", signal_type, contact_card_id)
+        log.info("%s signal for contact %s skipped: still unacknowledged",
+                 signal_type, contact_card_id)
         return None
     log.info("key signal %s (%s) raised for contact %s", signal_id, signal_type, contact_card_id)
     return db.session.get(KeySignal, signal_id)

@@ -10,7 +10,7 @@ RESERVED_METADATA_KEYS = {"role", "company_id", "org_id", "tenant_id"}
 
 class UserCreateArgs(ma.Schema):
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=255))
-    email = ma.fields.Email(required=True)
+    email = ma.fields.Email(required=True, validate=validate.Length(max=255))
     username = ma.fields.String(required=True, validate=validate.Length(min=1, max=255))
     role = ma.fields.String(required=True, validate=validate.OneOf(enums.USER_ROLE))
     company_id = ma.fields.String()
@@ -22,7 +22,7 @@ class UserCreateArgs(ma.Schema):
 
 class UserUpdateArgs(ma.Schema):
     name = ma.fields.String(validate=validate.Length(min=1, max=255))
-    email = ma.fields.Email()
+    email = ma.fields.Email(validate=validate.Length(max=255))
     phone_number = ma.fields.String(validate=validate.Length(max=64))
     role = ma.fields.String(validate=validate.OneOf(enums.USER_ROLE))
     manager_id = ma.fields.String(allow_none=True, validate=validate.Length(max=64))

@@ -1,6 +1,6 @@
 """Users of the caller's company, Clerk sync and the Clerk webhook."""
 
-import json
+import hashlib
 
 from flask import current_app, request
 from flask.views import MethodView
@@ -113,7 +113,9 @@ class ClerkWebhook(MethodView):
             payload = verify_svix(body, {k: v for k, v in headers.items() if v is not None},
                                   settings.clerk_webhook_secret)
         except UnparseableBody:
-            store_event(provider="clerk", event_type="unparseable", event_key=headers["svix-id"],
+            # Kept under the body's digest (ai-and-integrations §9), so the raw delivery is never lost.
+            event_key = f"clerk:unparseable:{hashlib.sha256(body).hexdigest()}"
+            store_event(provider="clerk", event_type="unparseable", event_key=event_key,
                         raw_body=body, headers=headers, status="failed", last_error="unparseable_body")
             metrics.webhook_events.labels("clerk", "unparseable").inc()
             raise ValidationFailed("The signed body is not a JSON object.")

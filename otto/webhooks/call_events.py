@@ -30,7 +30,8 @@ def locked_call(company_id: str, provider: str, external_call_id: str) -> tuple[
     at the same moment: they meet at the unique (company, provider, external_call_id).
     """
     inserted = db.session.execute(
-        insert(Call).values(company_id=company_id, provider=provider, external_call_id=external_call_id)
+        insert(Call)
+        .values(company_id=company_id, provider=provider, external_call_id=external_call_id)
         .on_conflict_do_nothing(index_elements=["company_id", "provider", "external_call_id"])
         .returning(Call.call_id)
     ).scalar_one_or_none()
@@ -93,9 +94,10 @@ def _advance(call: Call, outcome: str, direction: str) -> None:
         call.missed_call = False
     timeline_event = TIMELINE_EVENT_BY_STATUS.get(outcome)
     if timeline_event:
-        record_event(call.contact_card_id, timeline_event, lead_id=call.lead_id, call_id=call.call_id,
-                     actor_id=call.provider, actor_role="system",
-                     metadata={"provider": call.provider, "external_call_id": call.external_call_id})
+        record_event(call.contact_card_id, timeline_event, lead_id=call.lead_id,
+                     call_id=call.call_id, actor_id=call.provider, actor_role="system",
+                     metadata={"provider": call.provider,
+                               "external_call_id": call.external_call_id})
 
 
 def add_recording(call: Call, *, recording_sid: str, recording_url: str, duration: int | None,

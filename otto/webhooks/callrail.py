@@ -6,11 +6,11 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from otto.webhooks import call_events
 from otto.companies.models import Company
 from otto.db import db
 from otto.phones import normalize_phone
 from otto.tenancy import tenant_scope
+from otto.webhooks import call_events
 from otto.webhooks.intake import body_digest
 from otto.webhooks.processing import Ignored, Unmatched
 
@@ -92,7 +92,8 @@ def resolve_company(payload: dict, path_event: str) -> Company | None:
         side = "from" if is_outbound_text(payload) else "to"
         numbers = [pick(payload, SMS_FIELDS[side])]
     else:
-        numbers = [pick(payload, VOICE_FIELDS["tracking_phone"]), pick(payload, ("business_phone_number",))]
+        numbers = [pick(payload, VOICE_FIELDS["tracking_phone"]),
+                   pick(payload, ("business_phone_number",))]
     for number in numbers:
         e164 = normalize_phone(number).e164
         company = Company.by_routing_number(e164) if e164 else None
@@ -160,6 +161,7 @@ def handle(event) -> str:
             _text_sent(company, payload)
         else:
             _voice(company, event.event_type, payload)
+        db.session.flush()  # tenant rows are written while the company's RLS setting holds
     return company.id
 
 

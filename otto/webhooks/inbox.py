@@ -5,12 +5,13 @@ import logging
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Enum, Integer, LargeBinary, String, Text, UniqueConstraint, func, select
+from sqlalchemy import (JSON, DateTime, Enum, Integer, LargeBinary, String, Text, UniqueConstraint,
+                        func, select)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from otto import enums
-from otto.db import Base, db, utcnow
+from otto.db import Base, db, new_id, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +22,7 @@ class WebhookEvent(Base):
     __tablename__ = "webhook_events"
     __table_args__ = (UniqueConstraint("provider", "event_key"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     provider: Mapped[str] = mapped_column(
         Enum(*enums.WEBHOOK_PROVIDER, name="webhook_provider", native_enum=False, create_constraint=True,
              length=16))

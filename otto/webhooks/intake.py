@@ -1,4 +1,4 @@
-"""The request side every provider webhook shares: capped raw body, refusal, store first, enqueue."""
+"""What every provider webhook does on request: capped raw body, refusal, store first, enqueue."""
 
 import hashlib
 import json
@@ -44,10 +44,9 @@ def parse_fields(raw_body: bytes) -> dict | None:
         except ValueError:
             return None
         return payload if isinstance(payload, dict) else None
-    try:
-        return dict(parse_qsl(stripped, keep_blank_values=True, strict_parsing=True))
-    except ValueError:
+    if not all("=" in pair for pair in stripped.split("&") if pair):
         return None
+    return dict(parse_qsl(stripped, keep_blank_values=True))
 
 
 def refuse(provider: str, reason: str) -> Unauthorized:
@@ -68,7 +67,8 @@ def keep_unparseable(provider: str, raw_body: bytes, headers: dict,
     log.warning("%s webhook %s kept unparseable (%d bytes)", provider, event.id, len(raw_body))
     return ValidationFailed(
         "The signed body is neither a JSON object nor a form; it was kept for inspection.",
-        validation_errors=[{"field": "body", "message": "Unparseable body.", "code": "invalid_json"}],
+        validation_errors=[{"field": "body", "message": "Unparseable body.",
+                            "code": "invalid_json"}],
     )
 
 

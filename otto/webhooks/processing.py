@@ -4,7 +4,7 @@ import logging
 from datetime import timedelta
 
 from rq import Retry
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
 from otto.db import db, utcnow
 from otto.tenancy import tenant_scope
@@ -17,6 +17,7 @@ RETRY = Retry(max=5, interval=[10, 60, 300, 900, 1800])
 SWEEP_AFTER = timedelta(minutes=5)
 SWEEP_MAX_ATTEMPTS = 8
 SWEEP_BATCH = 500
+KEEP_SETTLED = timedelta(days=90)
 
 
 class Unmatched(Exception):
@@ -69,7 +70,8 @@ def process_webhook(event_id: str) -> str:
         db.session.commit()
         log.exception("%s webhook %s failed", failed.provider, failed.id)
         raise
-    db.session.commit()
+    with tenant_scope(event.company_id):  # pending tenant rows flush under their company
+        db.session.commit()
     log.info("%s webhook %s %s", event.provider, event.id, event.status)
     return event.status
 
@@ -106,3 +108,15 @@ def sweep_stuck_events() -> int:
     if stuck:
         log.info("webhook sweep enqueued %d stuck event(s)", len(stuck))
     return len(stuck)
+
+
+def purge_settled_events() -> int:
+    """Tick: delete processed and ignored deliveries 90 days after they settled."""
+    settled_at = func.coalesce(WebhookEvent.processed_at, WebhookEvent.received_at)
+    deleted = db.session.execute(
+        delete(WebhookEvent).where(WebhookEvent.status.in_(("processed", "ignored")),
+                                   settled_at < utcnow() - KEEP_SETTLED)).rowcount
+    db.session.commit()
+    if deleted:
+        log.info("purged %d settled webhook event(s)", deleted)
+    return deleted

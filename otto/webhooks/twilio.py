@@ -86,7 +86,7 @@ def resolve_company(fields: dict) -> Company | None:
 
 
 def auth_token(company: Company | None, fields: dict, platform_token: str | None) -> str | None:
-    """The company's token when the delivery comes from its own Twilio account, else the platform's."""
+    """The company's token for deliveries from its own Twilio account, else the platform's."""
     if (company is not None and company.twilio_auth_token and company.twilio_account_sid
             and fields.get("AccountSid") == company.twilio_account_sid):
         return company.twilio_auth_token
@@ -133,6 +133,7 @@ def handle(event) -> str:
             "sms.inbound": _sms_inbound,
             "message.status": _message_status,
         }[event.event_type](company, fields)
+        db.session.flush()  # tenant rows are written while the company's RLS setting holds
     return company.id
 
 
@@ -202,9 +203,10 @@ def _dial_action(company: Company, fields: dict) -> None:
 def _recording(company: Company, fields: dict) -> None:
     if fields.get("RecordingStatus") != "completed" or not fields.get("RecordingUrl"):
         raise Ignored(f"recording {fields.get('RecordingSid')} is {fields.get('RecordingStatus')}")
+    call_sid = fields.get("CallSid")
     call = db.session.execute(
-        select(Call).where(or_(Call.call_sid == fields.get("CallSid"),
-                               (Call.provider == "twilio") & (Call.external_call_id == fields.get("CallSid"))))
+        select(Call).where(or_(Call.call_sid == call_sid, (Call.provider == "twilio")
+                               & (Call.external_call_id == call_sid)))
         .order_by(Call.created_at).limit(1).with_for_update()).scalar_one_or_none()
     if call is None:
         raise Ignored(f"no call for recording {fields.get('RecordingSid')}")

@@ -1,4 +1,4 @@
-"""Provider webhooks (CallRail, Twilio): verified on raw bytes, stored, answered, processed later."""
+"""Provider webhooks (CallRail, Twilio): verified on raw bytes, stored, answered, then applied."""
 
 from datetime import timedelta
 
@@ -132,8 +132,8 @@ def _callrail_delivery(path_event: str) -> dict:
     event, created = intake.accept(event_key=event_key, **stored)
     if not created and event_type == "call.completed" and event.raw_body != body:
         # A later post-call for the same call with new data (recording, transcript): its own event.
-        event, created = intake.accept(
-            event_key=callrail.modified_key(payload, body), **{**stored, "event_type": "call.modified"})
+        stored["event_type"] = "call.modified"
+        event, created = intake.accept(event_key=callrail.modified_key(payload, body), **stored)
     return {"status": "received", "event_id": event.id}
 
 

@@ -79,9 +79,16 @@ class ClerkBackend:
         return self.stub.url
 
     def add_user(self, user_id: str, email: str = "someone@example.com", **fields) -> dict:
-        self.users[user_id] = {"id": user_id, "email_addresses": [{"email_address": email}],
-                               "username": None, "first_name": None, "last_name": None,
-                               "public_metadata": {}, "private_metadata": {}, **fields}
+        self.users[user_id] = {
+            "id": user_id,
+            "email_addresses": [{"email_address": email}],
+            "username": None,
+            "first_name": None,
+            "last_name": None,
+            "public_metadata": {},
+            "private_metadata": {},
+            **fields,
+        }
         return self.users[user_id]
 
     def answer(self, method: str, path: str, body: dict | None):
@@ -92,9 +99,13 @@ class ClerkBackend:
         parts = path.strip("/").split("/")
         if parts[0] == "users":
             if method == "POST" and len(parts) == 1:
-                user = self.add_user(f"user_{uuid.uuid4().hex[:24]}", body["email_address"][0],
-                                     username=body.get("username"), first_name=body.get("first_name"),
-                                     last_name=body.get("last_name"))
+                user = self.add_user(
+                    f"user_{uuid.uuid4().hex[:24]}",
+                    body["email_address"][0],
+                    username=body.get("username"),
+                    first_name=body.get("first_name"),
+                    last_name=body.get("last_name"),
+                )
                 return 200, user
             user = self.users.get(parts[1])
             if user is None:
@@ -109,8 +120,11 @@ class ClerkBackend:
                     user[kind] = {**user[kind], **((body or {}).get(kind) or {})}
                 return 200, user
             if parts[2:] == ["organization_memberships"]:
-                data = [{"organization": {"id": org}, "role": role}
-                        for (org, member), role in self.memberships.items() if member == user["id"]]
+                data = [
+                    {"organization": {"id": org}, "role": role}
+                    for (org, member), role in self.memberships.items()
+                    if member == user["id"]
+                ]
                 return 200, {"data": data, "total_count": len(data)}
         if parts[0] == "organizations":
             org_id = parts[1]

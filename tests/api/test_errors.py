@@ -1,14 +1,13 @@
-"""One problem+json shape for every error, CORS on errors, request ids, and body checks on every route."""
+"""One problem+json shape for every error; CORS on errors; request ids; body checks on all routes."""
 
 import json
 import re
 import uuid
 
-import pytest
-from werkzeug.routing import IntegerConverter
-
 import conftest
+import pytest
 from support import bearer
+from werkzeug.routing import IntegerConverter
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "trace_id", "error_code"}
 TYPES = {
@@ -44,15 +43,18 @@ def assert_problem(response, status: int, error_code: str, path: str | None = No
 @pytest.fixture
 def test_app(servers):
     """A fresh app with test-only routes that fail in chosen ways (never the session app)."""
-    import otto
     from sqlalchemy.exc import OperationalError
     from werkzeug.exceptions import BadRequest
 
+    import otto
     from otto.auth.identity import public
     from otto.errors import InvalidRequest
 
-    app = otto.create_app(conftest.settings_for_tests(), database_url=servers.database_url,
-                          redis_url=servers.redis_url)
+    app = otto.create_app(
+        conftest.settings_for_tests(),
+        database_url=servers.database_url,
+        redis_url=servers.redis_url,
+    )
 
     @public
     def boom():
@@ -79,6 +81,7 @@ def test_app(servers):
 
 # --- Every status, one shape ---------------------------------------------------------------------
 
+
 def test_400_invalid_request(test_app):
     response = test_app.test_client().get("/test/precondition")
     body = assert_problem(response, 400, "INVALID_REQUEST", "/test/precondition")
@@ -87,22 +90,30 @@ def test_400_invalid_request(test_app):
 
 def test_400_from_the_framework_hides_its_text(test_app):
     response = test_app.test_client().get("/test/bad-request")
-    body = assert_problem(response, 400, "INVALID_REQUEST")
+    assert_problem(response, 400, "INVALID_REQUEST")
     assert "hunter2" not in response.get_data(as_text=True)
 
 
 def test_401(client):
-    assert_problem(client.get("/api/v1/users/company"), 401, "UNAUTHORIZED", "/api/v1/users/company")
+    assert_problem(
+        client.get("/api/v1/users/company"), 401, "UNAUTHORIZED", "/api/v1/users/company"
+    )
 
 
 def test_403(client, csr):
-    response = client.post("/api/v1/companies", headers=bearer(csr), json={"name": "x", "phone_number": "1"})
+    response = client.post(
+        "/api/v1/companies", headers=bearer(csr), json={"name": "x", "phone_number": "1"}
+    )
     assert_problem(response, 403, "INSUFFICIENT_PERMISSIONS", "/api/v1/companies")
 
 
 def test_404_unknown_route(client, manager):
-    assert_problem(client.get("/api/v1/no-such-thing", headers=bearer(manager)), 404, "NOT_FOUND",
-                   "/api/v1/no-such-thing")
+    assert_problem(
+        client.get("/api/v1/no-such-thing", headers=bearer(manager)),
+        404,
+        "NOT_FOUND",
+        "/api/v1/no-such-thing",
+    )
     assert_problem(client.get("/no-such-thing"), 404, "NOT_FOUND")
 
 
@@ -127,29 +138,41 @@ def test_409(client, make_company, make_user):
     manager = make_user(make_company(), "manager")
     body = {"name": "x", "phone_number": "+15555550123"}
     # make_company registered the company already: registering again is a duplicate.
-    assert_problem(client.post("/api/v1/companies", headers=bearer(manager), json=body), 409,
-                   "DUPLICATE_RESOURCE")
+    assert_problem(
+        client.post("/api/v1/companies", headers=bearer(manager), json=body),
+        409,
+        "DUPLICATE_RESOURCE",
+    )
 
 
 def test_413_json_over_one_megabyte(client, manager):
     body = json.dumps({"name": "x" * (1024 * 1024 + 1)})
-    response = client.post("/api/v1/users", headers=bearer(manager), data=body, content_type="application/json")
+    response = client.post(
+        "/api/v1/users", headers=bearer(manager), data=body, content_type="application/json"
+    )
     assert_problem(response, 413, "VALIDATION_ERROR")
 
 
 def test_json_just_under_the_limit_is_read(client, manager):
     body = json.dumps({"name": "x" * (1024 * 1024 - 100)})
-    response = client.post("/api/v1/users", headers=bearer(manager), data=body, content_type="application/json")
+    response = client.post(
+        "/api/v1/users", headers=bearer(manager), data=body, content_type="application/json"
+    )
     assert response.status_code == 422  # read and validated, not refused for size
 
 
-@pytest.mark.parametrize("content_type,data", [
-    ("text/plain", "name=x"),
-    ("application/x-www-form-urlencoded", "name=x&email=y"),
-    ("application/xml", "<user/>"),
-])
+@pytest.mark.parametrize(
+    "content_type,data",
+    [
+        ("text/plain", "name=x"),
+        ("application/x-www-form-urlencoded", "name=x&email=y"),
+        ("application/xml", "<user/>"),
+    ],
+)
 def test_415_for_non_json_bodies(client, manager, content_type, data):
-    response = client.post("/api/v1/users", headers=bearer(manager), data=data, content_type=content_type)
+    response = client.post(
+        "/api/v1/users", headers=bearer(manager), data=data, content_type=content_type
+    )
     assert_problem(response, 415, "UNSUPPORTED_MEDIA_TYPE")
 
 
@@ -178,8 +201,11 @@ def test_503_database_error_is_generic(test_app):
 def test_503_when_redis_is_down(servers, tmp_path):
     import otto
 
-    app = otto.create_app(conftest.settings_for_tests(), database_url=servers.database_url,
-                          redis_url=f"unix://{tmp_path}/no-redis.sock")
+    app = otto.create_app(
+        conftest.settings_for_tests(),
+        database_url=servers.database_url,
+        redis_url=f"unix://{tmp_path}/no-redis.sock",
+    )
     response = app.test_client().get("/health/ready")
     body = assert_problem(response, 503, "EXTERNAL_SERVICE_ERROR")
     assert body["ready"] is False
@@ -197,10 +223,18 @@ def _has_cors(response) -> bool:
 
 def test_cors_headers_on_errors(client, csr, test_app):
     assert _has_cors(client.get("/api/v1/users/company", headers=ORIGIN))  # 401
-    assert _has_cors(client.post("/api/v1/companies", headers={**ORIGIN, **bearer(csr)}, json={}))  # 403
+    assert _has_cors(
+        client.post("/api/v1/companies", headers={**ORIGIN, **bearer(csr)}, json={})
+    )  # 403
     assert _has_cors(client.get("/api/v1/nothing-here", headers=ORIGIN))  # 404
-    assert _has_cors(client.post("/api/v1/users", headers={**ORIGIN, **bearer(csr)}, data="{",
-                                 content_type="application/json"))  # 422 before the role check
+    assert _has_cors(
+        client.post(
+            "/api/v1/users",
+            headers={**ORIGIN, **bearer(csr)},
+            data="{",
+            content_type="application/json",
+        )
+    )  # 422 before the role check
     assert _has_cors(test_app.test_client().get("/test/boom", headers=ORIGIN))  # 500
 
 
@@ -211,9 +245,14 @@ def test_cors_headers_on_success(client, csr):
 
 
 def test_preflight_needs_no_token(client):
-    response = client.options("/api/v1/users", headers={
-        **ORIGIN, "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "Authorization, Content-Type, Idempotency-Key"})
+    response = client.options(
+        "/api/v1/users",
+        headers={
+            **ORIGIN,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Authorization, Content-Type, Idempotency-Key",
+        },
+    )
     assert response.status_code == 200
     assert _has_cors(response)
     assert "POST" in response.headers["Access-Control-Allow-Methods"]
@@ -221,6 +260,7 @@ def test_preflight_needs_no_token(client):
 
 
 # --- Request ids ---------------------------------------------------------------------------------
+
 
 def test_request_id_is_echoed(client):
     response = client.get("/health", headers={"X-Request-Id": "client-chosen-id-123"})
@@ -242,40 +282,110 @@ VALID_USER = {"name": "Casey", "email": "casey@example.com", "username": "casey"
 
 
 def test_unknown_body_field_is_named(client, manager):
-    response = client.post("/api/v1/users", headers=bearer(manager), json={**VALID_USER, "is_admin": True})
+    response = client.post(
+        "/api/v1/users", headers=bearer(manager), json={**VALID_USER, "is_admin": True}
+    )
     body = assert_problem(response, 422, "VALIDATION_ERROR")
     assert {"field": "body.is_admin", "message": "Unknown field.", "code": "unknown_field"} in body[
-        "validation_errors"]
+        "validation_errors"
+    ]
 
 
 def test_malformed_json(client, manager):
-    response = client.post("/api/v1/users", headers=bearer(manager), data='{"name": "x",',
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/users",
+        headers=bearer(manager),
+        data='{"name": "x",',
+        content_type="application/json",
+    )
     body = assert_problem(response, 422, "VALIDATION_ERROR")
-    assert body["validation_errors"] == [{"field": "body", "message": "Invalid JSON.", "code": "invalid_json"}]
+    assert body["validation_errors"] == [
+        {"field": "body", "message": "Invalid JSON.", "code": "invalid_json"}
+    ]
 
 
 def test_wrong_types(client, manager):
-    response = client.post("/api/v1/users", headers=bearer(manager),
-                           json={**VALID_USER, "name": 42, "email": ["a@b.c"], "role": "owner"})
+    response = client.post(
+        "/api/v1/users",
+        headers=bearer(manager),
+        json={**VALID_USER, "name": 42, "email": ["a@b.c"], "role": "owner"},
+    )
     body = assert_problem(response, 422, "VALIDATION_ERROR")
     fields = {item["field"] for item in body["validation_errors"]}
     assert {"body.name", "body.email", "body.role"} <= fields
 
 
-@pytest.mark.parametrize("payload", ["[]", "null", "42", '"text"', "[{\"name\": \"x\"}]"])
+@pytest.mark.parametrize("payload", ["[]", "null", "42", '"text"', '[{"name": "x"}]'])
 def test_json_that_is_not_an_object(client, manager, payload):
-    response = client.post("/api/v1/users", headers=bearer(manager), data=payload, content_type="application/json")
+    response = client.post(
+        "/api/v1/users", headers=bearer(manager), data=payload, content_type="application/json"
+    )
     assert_problem(response, 422, "VALIDATION_ERROR")
 
 
 def test_non_utf8_json(client, manager):
-    response = client.post("/api/v1/users", headers=bearer(manager), data=b'{"name": "\xff\xfe"}',
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/users",
+        headers=bearer(manager),
+        data=b'{"name": "\xff\xfe"}',
+        content_type="application/json",
+    )
     assert_problem(response, 422, "VALIDATION_ERROR")
 
 
+# --- Values the schema lets through but a column cannot hold: 422, never 500 -------------------
+
+
+@pytest.mark.parametrize(
+    "method,path,body,field",
+    [
+        (
+            "put",
+            "/api/v1/companies/{company}",
+            {"services": [{"name": "Roof", "base_price": 1e15}]},
+            "body.services.0.base_price",
+        ),
+        (
+            "post",
+            "/api/v1/users",
+            {"name": "x", "email": "a" * 300 + "@example.com", "username": "u", "role": "csr"},
+            "body.email",
+        ),
+        (
+            "post",
+            "/api/v1/users",
+            {"name": "nul\u0000byte", "email": "nul@example.com", "username": "nul", "role": "csr"},
+            None,
+        ),
+        ("put", "/api/v1/companies/{company}", {"name": "nul\u0000byte"}, None),
+        # Stored without a flush in the view: the database refuses it only at commit.
+        (
+            "post",
+            "/api/v1/companies/{company}/set-callrail-account-id",
+            {"account_id": "ACC\u0000"},
+            None,
+        ),
+    ],
+)
+def test_unstorable_values_are_422(client, manager, method, path, body, field):
+    url = path.format(company=manager.company_id)
+    response = getattr(client, method)(url, headers={**ORIGIN, **bearer(manager)}, json=body)
+    problem = assert_problem(response, 422, "VALIDATION_ERROR", url)
+    assert "\\u0000" not in response.get_data(as_text=True) and "psycopg" not in response.get_data(
+        as_text=True
+    )
+    assert _has_cors(response)
+    if field:
+        assert field in {item["field"] for item in problem["validation_errors"]}
+
+
+def test_nul_byte_in_a_path_is_not_a_500(client, manager):
+    response = client.get("/api/v1/users/by-username/bad%00name", headers=bearer(manager))
+    assert 400 <= response.status_code < 500
+
+
 # --- Every write route rejects bad input with a 4xx, never a 500 ---------------------------------
+
 
 def _route_table():
     """The app's routes, built at collection time from the real blueprints (no database needed)."""
@@ -357,8 +467,13 @@ JSON_BODY_ROUTES = _write_routes(with_json_body=True)
 @pytest.mark.parametrize("method,rule", WRITE_ROUTES)
 def test_every_write_route_rejects_malformed_json(client, app, manager, method, rule):
     path = _path(app, rule, manager)
-    response = client.open(path, method=method, headers=bearer(manager), data='{"broken": ',
-                           content_type="application/json")
+    response = client.open(
+        path,
+        method=method,
+        headers=bearer(manager),
+        data='{"broken": ',
+        content_type="application/json",
+    )
     assert response.status_code == 422, f"{method} {path}: {response.status_code}"
     assert response.json["validation_errors"][0]["code"] == "invalid_json"
 
@@ -368,7 +483,9 @@ def test_every_write_route_rejects_wrong_types(client, app, manager, method, rul
     handler = _handler(app, method, rule)
     schema = _json_schema(handler)
     path = _path(app, rule, manager)
-    body = {name: _wrong_value(field) for name, field in schema.fields.items() if not field.dump_only}
+    body = {
+        name: _wrong_value(field) for name, field in schema.fields.items() if not field.dump_only
+    }
     response = client.open(path, method=method, headers=bearer(manager), json=body)
     assert 400 <= response.status_code < 500, f"{method} {path}: {response.status_code}"
     if _manager_admitted(handler):
@@ -380,10 +497,13 @@ def test_every_write_route_rejects_wrong_types(client, app, manager, method, rul
 @pytest.mark.parametrize("method,rule", JSON_BODY_ROUTES)
 def test_every_write_route_rejects_unknown_fields(client, app, manager, method, rule):
     handler = _handler(app, method, rule)
-    schema = _json_schema(handler)
     path = _path(app, rule, manager)
-    response = client.open(path, method=method, headers=bearer(manager),
-                           json={"company_id_override": "org_other", "is_superuser": True})
+    response = client.open(
+        path,
+        method=method,
+        headers=bearer(manager),
+        json={"company_id_override": "org_other", "is_superuser": True},
+    )
     assert 400 <= response.status_code < 500, f"{method} {path}: {response.status_code}"
     if _manager_admitted(handler):
         assert response.status_code == 422

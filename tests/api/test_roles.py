@@ -1,29 +1,41 @@
-"""The role hierarchy: manager passes every list except exact ones; csr and sales_rep are siblings."""
+"""Role hierarchy: manager passes every list except exact ones; csr and sales_rep are siblings."""
 
 import pytest
-
 from support import bearer
-from otto.auth.roles import (CLERK_ALIASES, CLERK_ROLE_FOR, CSR, MANAGER, ROLES, SALES_REP, normalize_declared,
-                             otto_role, role_allows)
+
+from otto.auth.roles import (
+    CLERK_ALIASES,
+    CLERK_ROLE_FOR,
+    CSR,
+    MANAGER,
+    ROLES,
+    SALES_REP,
+    normalize_declared,
+    otto_role,
+    role_allows,
+)
 
 
-@pytest.mark.parametrize("caller,declared,exact,allowed", [
-    (MANAGER, {MANAGER}, False, True),
-    (MANAGER, {CSR}, False, True),
-    (MANAGER, {SALES_REP}, False, True),
-    (MANAGER, {CSR, SALES_REP}, False, True),
-    (MANAGER, {SALES_REP}, True, False),
-    (MANAGER, {MANAGER, SALES_REP}, True, True),
-    (CSR, {CSR}, False, True),
-    (CSR, {SALES_REP}, False, False),
-    (CSR, {MANAGER}, False, False),
-    (CSR, {CSR, SALES_REP}, False, True),
-    (SALES_REP, {SALES_REP}, False, True),
-    (SALES_REP, {CSR}, False, False),
-    (SALES_REP, {MANAGER}, False, False),
-    (SALES_REP, {SALES_REP}, True, True),
-    (CSR, {SALES_REP}, True, False),
-])
+@pytest.mark.parametrize(
+    "caller,declared,exact,allowed",
+    [
+        (MANAGER, {MANAGER}, False, True),
+        (MANAGER, {CSR}, False, True),
+        (MANAGER, {SALES_REP}, False, True),
+        (MANAGER, {CSR, SALES_REP}, False, True),
+        (MANAGER, {SALES_REP}, True, False),
+        (MANAGER, {MANAGER, SALES_REP}, True, True),
+        (CSR, {CSR}, False, True),
+        (CSR, {SALES_REP}, False, False),
+        (CSR, {MANAGER}, False, False),
+        (CSR, {CSR, SALES_REP}, False, True),
+        (SALES_REP, {SALES_REP}, False, True),
+        (SALES_REP, {CSR}, False, False),
+        (SALES_REP, {MANAGER}, False, False),
+        (SALES_REP, {SALES_REP}, True, True),
+        (CSR, {SALES_REP}, True, False),
+    ],
+)
 def test_role_allows(caller, declared, exact, allowed):
     assert role_allows(caller, frozenset(declared), exact) is allowed
 
@@ -78,24 +90,28 @@ def test_all_roles_endpoint_admits_every_role(client, company, role):
     assert client.get(f"/api/v1/companies/{company.id}", headers=headers).status_code == 200
 
 
-@pytest.mark.parametrize("method,path", [
-    ("put", "/api/v1/companies/{company}"),
-    ("post", "/api/v1/companies/{company}/set-callrail-api-key"),
-    ("post", "/api/v1/companies/{company}/set-callrail-account-id"),
-    ("get", "/api/v1/companies/by-phone/+15555550123"),
-    ("get", "/api/v1/companies/list-organizations"),
-    ("post", "/api/v1/companies/organizations/{company}/memberships"),
-    ("post", "/api/v1/users"),
-    ("put", "/api/v1/users/{user}"),
-    ("post", "/api/v1/users/{user}/sync-to-clerk"),
-    ("patch", "/api/v1/users/metadata/{user}"),
-])
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("put", "/api/v1/companies/{company}"),
+        ("post", "/api/v1/companies/{company}/set-callrail-api-key"),
+        ("post", "/api/v1/companies/{company}/set-callrail-account-id"),
+        ("get", "/api/v1/companies/by-phone/+15555550123"),
+        ("get", "/api/v1/companies/list-organizations"),
+        ("post", "/api/v1/companies/organizations/{company}/memberships"),
+        ("post", "/api/v1/users"),
+        ("put", "/api/v1/users/{user}"),
+        ("post", "/api/v1/users/{user}/sync-to-clerk"),
+        ("patch", "/api/v1/users/metadata/{user}"),
+    ],
+)
 @pytest.mark.parametrize("role", ["csr", "sales_rep"])
 def test_manager_only_endpoints_refuse_other_roles(client, manager, make_user, method, path, role):
     from otto.companies.models import Company
 
-    caller = make_user(Company(id=manager.company_id), role,
-                       manager_id=manager.id if role == "sales_rep" else None)
+    caller = make_user(
+        Company(id=manager.company_id), role, manager_id=manager.id if role == "sales_rep" else None
+    )
     url = path.format(company=manager.company_id, user=manager.id)
     response = getattr(client, method)(url, headers=bearer(caller), json={})
     assert response.status_code == 403

@@ -94,6 +94,7 @@ def rows(app, model, company_id: str | None = None, *criteria, order_by=None) ->
         if order_by is not None:
             statement = statement.order_by(order_by)
         found = db.session.execute(statement).scalars().all()
+        db.session.expunge_all()  # detached with their loaded values
         db.session.rollback()
         return found
 
@@ -103,7 +104,8 @@ def webhook_event(app, event_id: str):
     from otto.webhooks.inbox import WebhookEvent
 
     with app.app_context():
-        event = db.session.get(WebhookEvent, event_id)
+        event = db.session.get(WebhookEvent, event_id, populate_existing=True)
+        db.session.expunge_all()
         db.session.rollback()
         return event
 

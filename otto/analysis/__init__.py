@@ -1,0 +1,1 @@
+"""Call intelligence: transcripts, versioned analyses, mobile v0 extractions and SOP results."""

@@ -1,0 +1,1 @@
+"""Post-call performance: per-call and per-rep scores, coaching, and the team summary."""
