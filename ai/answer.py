@@ -12,6 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+import nltk.data
 import numpy as np
 from nltk.data import FileSystemPathPointer
 from nltk.tokenize.punkt import PunktSentenceTokenizer, load_punkt_params
@@ -379,9 +380,13 @@ def _sentence_tokenizer() -> PunktSentenceTokenizer:
     # "e.g."; without them Punkt still splits sentences, just after a few more abbreviations.
     spec = importlib.util.find_spec("llama_index.core")
     if spec and spec.submodule_search_locations:
-        package_dir = Path(next(iter(spec.submodule_search_locations)))
-        english = package_dir / "_static" / "nltk_cache" / "tokenizers" / "punkt_tab" / "english"
+        nltk_cache = Path(next(iter(spec.submodule_search_locations))) / "_static" / "nltk_cache"
+        english = nltk_cache / "tokenizers" / "punkt_tab" / "english"
         if english.is_dir():
+            # NLTK opens model files only under its data path; importing llama-index adds this
+            # folder, but the answer path must not depend on that import having happened.
+            if str(nltk_cache) not in nltk.data.path:
+                nltk.data.path.append(str(nltk_cache))
             return PunktSentenceTokenizer(load_punkt_params(FileSystemPathPointer(english)))
     return PunktSentenceTokenizer()
 

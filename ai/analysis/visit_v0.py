@@ -39,7 +39,7 @@ def _cue(*expressions: str) -> re.Pattern[str]:
 
 GREETING = _cue(r"hi", r"hello", r"hey", r"good (?:morning|afternoon|evening)", r"nice to meet")
 INTRODUCTION = re.compile(
-    r"\b(?:my name is|my name's|this is|i'm|i am)\s+(?P<name>[A-Z][a-z]+)(?=\s+(?:with|from|"
+    r"\b(?i:my name is|my name['’]s|this is|i['’]m|i am)\s+(?P<name>[A-Z][a-z]+)(?=\s+(?:with|from|"
     r"here|and|,)|[.,!]|$)"
 )
 BOUGHT = _cue(

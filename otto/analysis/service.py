@@ -83,7 +83,7 @@ def has_analysis_input(call: Call) -> bool:
 
 
 def analysis_job_id(call_id: int, version: int) -> str:
-    return f"analyze:{call_id}:{version}"
+    return f"analyze-{call_id}-{version}"
 
 
 # Requesting runs ----------------------------------------------------------------------------
@@ -464,7 +464,7 @@ def _current_company() -> str | None:
 
 
 def transcription_job_id(recording_id: str) -> str:
-    return f"transcribe:{recording_id}"
+    return f"transcribe-{recording_id}"
 
 
 def enqueue_transcription(recording: MobileRecording) -> None:

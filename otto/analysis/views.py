@@ -87,7 +87,7 @@ class AnalyzeTranscript(MethodView):
             from jobs.queues import enqueue
 
             enqueue("ai", analyze_transcript_v0, call.company_id, call.call_id, process,
-                    job_id=f"v0:{call.call_id}", retry=service.ANALYSIS_RETRY)
+                    job_id=f"v0-{call.call_id}", retry=service.ANALYSIS_RETRY)
             return {"status": "processing", "message": "Transcript analysis started",
                     "call_id": call.call_id}, 202
 

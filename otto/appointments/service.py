@@ -7,12 +7,14 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from otto.appointments.models import Appointment
+from otto.contacts.models import ContactCard
 from otto.contacts.timeline import actor_role_of, record_event
 from otto.db import db, utcnow
-from otto.errors import Conflict, ValidationFailed, field_error
-from otto.leads.models import RepAssignmentHistory
+from otto.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
+from otto.leads.models import Lead, RepAssignmentHistory
 from otto.leads.service import (apply_deal_status, close_lead, reopen_lead, require_sales_rep,
                                 set_assignment_status, transition_lead)
+from otto.shifts.clock import as_utc
 from otto.tasks.service import complete_scheduling_tasks
 
 log = logging.getLogger(__name__)
@@ -256,3 +258,80 @@ def _timeline(appointment: Appointment, event_type: str, actor: str | None, role
     record_event(appointment.contact_card_id, event_type, lead_id=appointment.lead_id,
                  appointment_id=appointment.id, actor_id=actor,
                  actor_role=actor_role_of(actor, role), metadata=metadata, at=at)
+
+
+# Request-level operations (the API routes) ---------------------------------------------------
+
+# What a sales rep may change on its own appointment (endpoints §4).
+REP_EDITABLE_FIELDS = frozenset({"status", "outcome", "notes", "deal_size"})
+# Fields a create or update copies onto the appointment as given.
+PLAIN_FIELDS = ("appointment_type", "location", "service_type", "notes", "external_id",
+                "material_type", "financing_type")
+
+
+def visible_appointment(appointment_id: str, *, user_id: str, role: str) -> Appointment:
+    """The appointment if the caller may see it (a sales rep: only its own), else 404."""
+    appointment = Appointment.get_for_company(appointment_id)
+    if role == "sales_rep" and appointment.assigned_rep_id != user_id:
+        raise NotFound("Appointment not found", details={"appointment_id": appointment_id})
+    return appointment
+
+
+def create_appointment(args: dict, *, company, actor: str, role: str) -> Appointment:
+    """POST /appointments: book a visit for a lead of the company (endpoints §4)."""
+    lead = Lead.get_for_company(args["lead_id"])
+    contact_card_id = args.get("contact_card_id")
+    if contact_card_id is not None and contact_card_id != lead.contact_card_id:
+        ContactCard.get_for_company(contact_card_id)  # another company's card is a 404
+        raise field_error("body.contact_card_id", "contact_card_id must be the lead's contact card.",
+                          "mismatch")
+
+    start = as_utc(args["scheduled_start"], company)
+    end = as_utc(args["scheduled_end"], company) if args.get("scheduled_end") else None
+    fields = {name: args[name] for name in PLAIN_FIELDS if args.get(name) is not None}
+    if args.get("deal_size") is not None:
+        fields["deal_size"] = args["deal_size"]
+    return book_appointment(lead, scheduled_start=start, scheduled_end=end, actor=actor, role=role,
+                            company=company, status=args["status"],
+                            assigned_rep_id=args.get("assigned_rep_id"), **fields)
+
+
+def update_appointment(appointment: Appointment, args: dict, *, company, actor: str,
+                       role: str) -> Appointment:
+    """PATCH /appointments/{id}: null or absent fields stay; state moves follow §4.3."""
+    given = {name: value for name, value in args.items() if value is not None}
+    if role == "sales_rep" and set(given) - REP_EDITABLE_FIELDS:
+        refused = ", ".join(sorted(set(given) - REP_EDITABLE_FIELDS))
+        raise Forbidden(f"A sales rep may change only status, outcome, notes and deal_size "
+                        f"(not {refused}).")
+    now = utcnow()
+
+    start = as_utc(given["scheduled_start"], company) if "scheduled_start" in given else None
+    end = as_utc(given["scheduled_end"], company) if "scheduled_end" in given else None
+    new_start, new_end = start or appointment.scheduled_start, end or appointment.scheduled_end
+    if new_end is not None and new_end <= new_start:
+        raise field_error("body.scheduled_end", "scheduled_end must be after scheduled_start.",
+                          "invalid")
+    appointment.scheduled_start, appointment.scheduled_end = new_start, new_end
+
+    if "assigned_rep_id" in given:
+        assign_appointment(appointment, given["assigned_rep_id"], assigned_by=actor, now=now)
+    if given.get("location") not in (None, appointment.location):
+        # No geocoder yet: coordinates of the old address would be wrong, so they are cleared.
+        appointment.geo_lat = appointment.geo_lng = None
+        appointment.location_lat = appointment.location_lng = None
+    for name in PLAIN_FIELDS:
+        if name in given:
+            setattr(appointment, name, given[name])
+
+    if "status" in given:
+        change_status(appointment, given["status"], actor=actor, role=role, now=now)
+    if "outcome" in given:
+        set_outcome(appointment, given["outcome"], actor=actor, role=role,
+                    deal_size=given.get("deal_size"), now=now)
+    elif "deal_size" in given:
+        set_deal_size(appointment, given["deal_size"])
+    appointment.updated_at = now
+    db.session.flush()
+    log.info("appointment %s updated by %s (%s)", appointment.id, actor, ", ".join(sorted(given)))
+    return appointment

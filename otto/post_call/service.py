@@ -179,7 +179,7 @@ def queue_heuristic_analyses() -> int:
             candidates = [call for call in calls if heuristic_candidate(call)][:HEURISTIC_BATCH]
             for call in candidates:
                 enqueue("ai", heuristic_post_call, company_id, call.call_id,
-                        job_id=f"heuristic:{call.call_id}", company_id=company_id,
+                        job_id=f"heuristic-{call.call_id}", company_id=company_id,
                         after_commit=False)
             queued += len(candidates)
         db.session.commit()

@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from otto.appointments.models import Appointment
+from otto.appointments.service import record_arrival, record_departure
 from otto.contacts.timeline import record_event
 from otto.db import db, utcnow
 from otto.errors import Conflict, InvalidRequest, NotFound, OperationNotAllowed
@@ -233,3 +234,37 @@ def _shift_today(company, rep_id: str, now: datetime) -> RepShift | None:
         select(RepShift).where(RepShift.rep_id == rep_id,
                                RepShift.shift_date == company_today(company, now))
     ).scalar_one_or_none()
+
+
+def arrival_from_start(session: RecordingSession) -> bool:
+    """A start inside the appointment's start radius marks the rep's arrival (§5.12)."""
+    appointment = session.appointment
+    if None in (appointment.location_lat, appointment.location_lng, session.start_lat,
+                session.start_lng):
+        return False
+    if not within_radius(session.start_lat, session.start_lng, appointment.location_lat,
+                         appointment.location_lng, session.geofence_radius_start):
+        return False
+    return record_arrival(appointment, session.started_at)
+
+
+def departure_from_stop(session: RecordingSession) -> bool:
+    """A stop outside the stop radius, after an arrival, marks the departure and time on site."""
+    appointment = session.appointment
+    if None in (appointment.location_lat, appointment.location_lng, session.end_lat,
+                session.end_lng):
+        return False
+    if appointment.arrival_at is None or appointment.departure_at is not None:
+        return False
+    if within_radius(session.end_lat, session.end_lng, appointment.location_lat,
+                     appointment.location_lng, session.geofence_radius_stop):
+        return False
+    return record_departure(appointment, session.ended_at)
+
+
+def visible_session(session_id: str, *, user_id: str, role: str) -> RecordingSession:
+    """The session if the caller may see it (a sales rep: only its own), else 404."""
+    session = RecordingSession.get_for_company(session_id)
+    if role == "sales_rep" and session.rep_id != user_id:
+        raise NotFound(f"Recording session {session_id} not found")
+    return session

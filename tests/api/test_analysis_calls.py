@@ -43,7 +43,7 @@ def test_hvac_consult_is_analysed_offline_with_every_span_in_the_transcript(
     assert queued.status_code == 202, queued.json
     assert queued.json["success"] is True
     job = queued.json["data"]
-    assert (job["status"], job["progress"], job["job_id"]) == ("queued", 0, f"analyze:{call_id}:1")
+    assert (job["status"], job["progress"], job["job_id"]) == ("queued", 0, f"analyze-{call_id}-1")
 
     again = client.post(f"/api/v1/calls/{call_id}/analyze", headers=bearer(rep))
     assert again.status_code == 202
@@ -166,8 +166,9 @@ def test_csr_call_analysis_classifies_the_lead_and_raises_work(app, client, comp
         assert lead.last_qualified_at is not None
         history = db.session.execute(
             select(LeadStatusHistory).where(LeadStatusHistory.lead_id == lead.id,
-                                            LeadStatusHistory.triggered_by == "otto")).scalar_one()
-        assert history.reason == "Otto classification"
+                                            LeadStatusHistory.reason == "Otto classification")
+        ).scalar_one()
+        assert (history.from_status, history.triggered_by) == ("new", "otto")
         titles = set(db.session.execute(
             select(KeySignal.title).where(KeySignal.contact_card_id == call.contact_card_id))
             .scalars())

@@ -1,4 +1,4 @@
-"""One problem+json shape for every error; CORS on errors; request ids; body checks on all routes."""
+"""One problem+json shape for every error; CORS on errors; request ids; body checks everywhere."""
 
 import json
 import re
@@ -40,7 +40,7 @@ def assert_problem(response, status: int, error_code: str, path: str | None = No
     return body
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def test_app(servers):
     """A fresh app with test-only routes that fail in chosen ways (never the session app)."""
     from sqlalchemy.exc import OperationalError

@@ -116,3 +116,58 @@ def test_manager_only_endpoints_refuse_other_roles(client, manager, make_user, m
     response = getattr(client, method)(url, headers=bearer(caller), json={})
     assert response.status_code == 403
     assert response.json["error_code"] == "INSUFFICIENT_PERMISSIONS"
+
+
+# --- Acting for someone else ---------------------------------------------------------------------
+
+
+def _as(app, role: str, user_id: str = "user_me", company_id: str = "org_me"):
+    from flask import g
+
+    from otto.auth.tokens import Identity
+
+    context = app.test_request_context()
+    context.push()
+    g.identity = Identity(user_id=user_id, company_id=company_id, role=role, clerk_role=role)
+    return context
+
+
+@pytest.mark.parametrize(
+    "role,target,allowed",
+    [
+        ("sales_rep", "user_me", True),
+        ("sales_rep", "user_other", False),
+        ("manager", "user_other", True),
+        ("csr", "user_other", True),
+    ],
+)
+def test_ensure_acting_for(app, role, target, allowed):
+    from otto.auth.identity import ensure_acting_for
+    from otto.errors import Forbidden
+
+    context = _as(app, role)
+    try:
+        if allowed:
+            ensure_acting_for(target)
+        else:
+            with pytest.raises(Forbidden) as refused:
+                ensure_acting_for(target)
+            assert refused.value.error_code == "FORBIDDEN" and refused.value.status == 403
+    finally:
+        context.pop()
+
+
+@pytest.mark.parametrize("asserted,allowed", [(None, True), ("org_me", True), ("org_other", False)])
+def test_ensure_own_company(app, asserted, allowed):
+    from otto.auth.identity import ensure_own_company
+    from otto.errors import Forbidden
+
+    context = _as(app, "manager")
+    try:
+        if allowed:
+            ensure_own_company(asserted)
+        else:
+            with pytest.raises(Forbidden):
+                ensure_own_company(asserted)
+    finally:
+        context.pop()

@@ -223,6 +223,28 @@ def test_orm_with_hook_skipped_still_sees_only_company_a(app, populated):
         db.session.rollback()
 
 
+@pytest.mark.parametrize("hook", ["with ORM hook", "hook skipped"])
+def test_bulk_update_touches_only_the_current_company(app, populated, hook):
+    from sqlalchemy import update
+
+    from otto.users.models import User
+
+    a, b = populated["a"].id, populated["b"].id
+    options = {"skip_tenant_scope": True} if hook == "hook skipped" else {}
+    with app.app_context():
+        with tenant_scope(a):
+            statement = update(User).values(territory=f"north-{hook}").execution_options(**options)
+            db.session.execute(statement)
+            db.session.commit()
+        with tenant_scope(b):
+            territories = set(db.session.execute(select(User.territory)).scalars())
+            assert f"north-{hook}" not in territories
+        with tenant_scope(a):
+            territories = set(db.session.execute(select(User.territory)).scalars())
+            assert territories == {f"north-{hook}"}
+        db.session.close()
+
+
 def test_rls_refuses_writes_into_another_company(app, populated):
     from sqlalchemy.exc import ProgrammingError
 

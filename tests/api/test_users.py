@@ -458,17 +458,26 @@ def test_metadata_unknown_user(client, manager):
 # --- With Clerk's Backend API (a local stub) ------------------------------------------------------
 
 
-@pytest.fixture
-def clerk():
+@pytest.fixture(scope="module")
+def clerk_backend():
     with ClerkBackend() as backend:
         yield backend
 
 
 @pytest.fixture
-def clerk_client(servers, clerk):
+def clerk(clerk_backend):
+    """The module's stub Clerk, answering again (a test may have taken it down)."""
+    clerk_backend.down = False
+    return clerk_backend
+
+
+@pytest.fixture(scope="module")
+def clerk_client(servers, clerk_backend):
     import otto
 
-    settings = conftest.settings_for_tests(CLERK_SECRET_KEY="sk_test_stub", CLERK_API_URL=clerk.url)
+    settings = conftest.settings_for_tests(
+        CLERK_SECRET_KEY="sk_test_stub", CLERK_API_URL=clerk_backend.url
+    )
     app = otto.create_app(settings, database_url=servers.database_url, redis_url=servers.redis_url)
     return app.test_client()
 

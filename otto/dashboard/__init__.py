@@ -1,0 +1,1 @@
+"""Dashboards: KPIs over the company's calls and the live sales-floor metrics."""

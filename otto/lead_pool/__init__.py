@@ -1,0 +1,1 @@
+"""The lead pool: leads waiting for a rep, reps' requests for them, managers' assignments."""

@@ -1,0 +1,1 @@
+"""Sales reps: the company's reps, their agendas and call assignment."""
