@@ -24,9 +24,10 @@ DOCUMENT_TYPES = ("pdf", "docx", "html", "markdown", "text")
 # Bytes the caller should pass to detect_document_type; enough to see a DOCX's first entries.
 DETECTION_HEAD_BYTES = 8192
 # Sized for the local MiniLM window (256 tokens with [CLS]/[SEP]); OpenAI embeddings can take
-# about 800/150.
+# about 800/150. Half-chunk overlap keeps any passage of up to 100 tokens whole in some chunk;
+# on the fixture questions it lifted hybrid recall@5 from 0.86 to 0.90 (bench/rag_eval.py).
 LOCAL_CHUNK_TOKENS = 200
-LOCAL_CHUNK_OVERLAP = 40
+LOCAL_CHUNK_OVERLAP = 100
 
 # parse_document raises all of these but parser_timeout, which the caller's watchdog reports.
 REJECTION_REASONS = (

@@ -1,9 +1,17 @@
-"""Hybrid retrieval: vector and full-text rankings fused by reciprocal rank, as a llama-index retriever."""
+"""Hybrid retrieval: vector and lexical rankings fused by reciprocal rank, as a llama-index retriever.
+
+The lexical ranking is BM25 over the candidates both searches returned, with term statistics
+from Postgres full text (stemmed lexemes). Postgres' own ts_rank_cd has no inverse document
+frequency: fused with the vector ranking it lowered recall@5 on the fixture questions from 0.81
+to 0.71, while BM25 over the candidates raised it to 0.90 (bench/rag_eval.py).
+"""
 
 from __future__ import annotations
 
 import re
 import time
+import math
+from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -17,6 +25,9 @@ from ai.embeddings import Embedder
 
 # Reciprocal rank fusion: a chunk scores sum(1 / (RRF_K + rank)) over the rankings holding it.
 RRF_K = 60
+# BM25's usual term-saturation and length-normalisation constants.
+BM25_K1 = 1.2
+BM25_B = 0.75
 # How deep each ranking goes before fusion.
 CANDIDATES_PER_RANKING = 50
 # Two chunks are one passage when this share of the shorter one's word triples is in the other:
@@ -27,12 +38,18 @@ _WORD = re.compile(r"[a-z0-9]+")
 
 @dataclass(frozen=True)
 class Hit:
-    """A chunk returned by one ranking; `similarity` is its cosine similarity to the question."""
+    """A chunk returned by a search.
+
+    `similarity` is its cosine similarity to the question; `term_counts` counts the question's
+    terms in the chunk and `length` all its terms (for the lexical ranking).
+    """
 
     chunk_id: Hashable
     text: str
     similarity: float
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    term_counts: Mapping[str, int] = field(default_factory=dict)
+    length: int = 0
 
 
 @dataclass(frozen=True)
@@ -40,13 +57,13 @@ class FusedHit:
     hit: Hit
     fusion_score: float
     vector_rank: int | None
-    text_rank: int | None
+    lexical_rank: int | None
 
 
 class ChunkSearch(Protocol):
-    """The two rankings over one caller's chunks (company, role and embedding model fixed)."""
+    """The two searches over one caller's chunks (company, role and embedding model fixed)."""
 
-    def vector_search(self, vector: np.ndarray, limit: int) -> list[Hit]: ...
+    def vector_search(self, question: str, vector: np.ndarray, limit: int) -> list[Hit]: ...
 
     def text_search(self, question: str, vector: np.ndarray, limit: int) -> list[Hit]: ...
 
@@ -62,8 +79,37 @@ def reciprocal_rank_fusion(
     return scores
 
 
+def lexical_ranking(
+    pool: Sequence[Hit], k1: float = BM25_K1, b: float = BM25_B
+) -> list[Hit]:
+    """The hits holding a question term, best BM25 score first.
+
+    Document frequencies and the mean length come from the pool itself, so a term most
+    candidates share counts for little and a rare one for much.
+    """
+    pool = list({hit.chunk_id: hit for hit in pool}.values())
+    if not pool:
+        return []
+    mean_length = sum(hit.length for hit in pool) / len(pool) or 1.0
+    frequency = Counter(term for hit in pool for term in hit.term_counts)
+    idf = {
+        term: math.log(1 + (len(pool) - count + 0.5) / (count + 0.5))
+        for term, count in frequency.items()
+    }
+
+    def score(hit: Hit) -> float:
+        norm = k1 * (1 - b + b * hit.length / mean_length)
+        return sum(
+            idf[term] * count * (k1 + 1) / (count + norm)
+            for term, count in hit.term_counts.items()
+        )
+
+    scored = [(score(hit), hit) for hit in pool if hit.term_counts]
+    return [hit for _, hit in sorted(scored, key=lambda pair: -pair[0])]
+
+
 def fuse(
-    vector_hits: Sequence[Hit], text_hits: Sequence[Hit], limit: int, *, k: int = RRF_K
+    vector_hits: Sequence[Hit], lexical_hits: Sequence[Hit], limit: int, *, k: int = RRF_K
 ) -> list[FusedHit]:
     """The best `limit` distinct passages of both rankings, best first.
 
@@ -71,11 +117,11 @@ def fuse(
     document) gives its place to the next passage.
     """
     vector_ids = [hit.chunk_id for hit in vector_hits]
-    text_ids = [hit.chunk_id for hit in text_hits]
-    scores = reciprocal_rank_fusion(vector_ids, text_ids, k=k)
-    hits = {hit.chunk_id: hit for hit in [*text_hits, *vector_hits]}
+    lexical_ids = [hit.chunk_id for hit in lexical_hits]
+    scores = reciprocal_rank_fusion(vector_ids, lexical_ids, k=k)
+    hits = {hit.chunk_id: hit for hit in [*lexical_hits, *vector_hits]}
     vector_rank = {chunk_id: rank for rank, chunk_id in enumerate(vector_ids, start=1)}
-    text_rank = {chunk_id: rank for rank, chunk_id in enumerate(text_ids, start=1)}
+    lexical_rank = {chunk_id: rank for rank, chunk_id in enumerate(lexical_ids, start=1)}
 
     ordered = sorted(scores, key=lambda chunk_id: (-scores[chunk_id], -hits[chunk_id].similarity))
     kept: list[FusedHit] = []
@@ -85,7 +131,7 @@ def fuse(
         shingles = word_shingles(hit.text)
         if any(same_passage(shingles, other) for other in kept_shingles):
             continue
-        kept.append(FusedHit(hit, scores[chunk_id], vector_rank.get(chunk_id), text_rank.get(chunk_id)))
+        kept.append(FusedHit(hit, scores[chunk_id], vector_rank.get(chunk_id), lexical_rank.get(chunk_id)))
         kept_shingles.append(shingles)
         if len(kept) == limit:
             break
@@ -107,7 +153,7 @@ def same_passage(first: set[tuple[str, ...]], second: set[tuple[str, ...]]) -> b
 
 
 class HybridRetriever(BaseRetriever):
-    """llama-index retriever over a ChunkSearch: embed, rank twice, fuse.
+    """llama-index retriever over a ChunkSearch: embed, search twice, rank lexically, fuse.
 
     Each node's score is the chunk's cosine similarity to the question (what abstention and
     citations need); the order is the fused order. `timings` holds the last call's phases in ms.
@@ -135,11 +181,13 @@ class HybridRetriever(BaseRetriever):
             vector = self.embedder.embed([query_bundle.query_str])[0]
         embedded = time.perf_counter()
 
-        vector_hits = self.search.vector_search(vector, self.candidates)
-        text_hits = self.search.text_search(query_bundle.query_str, vector, self.candidates)
+        question = query_bundle.query_str
+        vector_hits = self.search.vector_search(question, vector, self.candidates)
+        text_hits = self.search.text_search(question, vector, self.candidates)
         searched = time.perf_counter()
 
-        fused = fuse(vector_hits, text_hits, self.limit)
+        lexical = lexical_ranking([*vector_hits, *text_hits])
+        fused = fuse(vector_hits, lexical, self.limit)
         self.timings = {
             "embed_ms": (embedded - started) * 1000,
             "search_ms": (searched - embedded) * 1000,
@@ -169,7 +217,7 @@ def _node(item: FusedHit) -> NodeWithScore:
         **item.hit.metadata,
         "fusion_score": item.fusion_score,
         "vector_rank": item.vector_rank,
-        "text_rank": item.text_rank,
+        "lexical_rank": item.lexical_rank,
     }
     node = TextNode(id_=str(item.hit.chunk_id), text=item.hit.text, metadata=metadata)
     return NodeWithScore(node=node, score=item.hit.similarity)

@@ -1,7 +1,8 @@
 """Precision, recall and F1 of offline objection detection on the labelled exchanges.
 
 Per category and micro-averaged over (exchange, category) pairs, on the development set and on
-the held-out set (the honest figure; see bench/data/objection_utterances.py).
+two held-out sets; the second (bench/data/objection_fresh.py) is the honest figure, because the
+first one's mistakes were in view during the last round of cue changes.
 
 Run: .venv/bin/python -m bench.objection_f1
 """
@@ -17,6 +18,7 @@ from ai.analysis import analyze_objections
 from ai.analysis.taxonomy import OBJECTION_CATEGORIES
 from ai.embeddings import get_local_embedder
 from ai.transcript import transcript_from_text
+from bench.data.objection_fresh import FRESH_UTTERANCES
 from bench.data.objection_utterances import HELD_OUT_UTTERANCES, LABELLED_UTTERANCES
 
 
@@ -82,6 +84,7 @@ def main() -> None:
     for name, items in (
         ("labelled (development) set", LABELLED_UTTERANCES),
         ("held-out set", HELD_OUT_UTTERANCES),
+        ("second held-out set", FRESH_UTTERANCES),
     ):
         started = time.perf_counter()
         evaluation = evaluate(items, embedder)

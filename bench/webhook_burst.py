@@ -1,4 +1,4 @@
-"""A burst of signed CallRail post-call webhooks against a real server: intake rate and exactly-once.
+"""A burst of signed CallRail post-call webhooks against a real server: intake rate, exactly-once.
 
 Starts embedded PostgreSQL/Redis (under var/bench unless DATABASE_URL/REDIS_URL are set),
 gunicorn on 127.0.0.1 with 2 workers and separate `otto worker` processes, then posts the
@@ -30,7 +30,8 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE = ROOT / "tests" / "fixtures" / "webhooks" / "callrail" / "post_call_inbound_abandoned_captured.json"
+FIXTURES = ROOT / "tests" / "fixtures" / "webhooks" / "callrail"
+TEMPLATE = FIXTURES / "post_call_inbound_abandoned_captured.json"
 BIN = Path(sys.executable).parent
 
 
@@ -50,15 +51,17 @@ def make_bodies(count: int, tracking: str, customers: list[str]) -> list[bytes]:
     now = datetime.now(timezone.utc).isoformat()
     bodies = []
     for index in range(count):
-        payload = dict(template, resource_id=f"CAL{uuid.uuid4().hex}", tracking_phone_number=tracking,
-                       trackingnum=tracking, customer_phone_number=customers[index % len(customers)],
+        payload = dict(template, resource_id=f"CAL{uuid.uuid4().hex}",
+                       tracking_phone_number=tracking, trackingnum=tracking,
+                       customer_phone_number=customers[index % len(customers)],
                        answered=index % 3 != 0, duration=str(30 + index % 300), timestamp=now,
                        start_time=now, created_at=now)
         bodies.append(json.dumps(payload).encode())
     return bodies
 
 
-def post_all(url: str, bodies: list[bytes], key: str, clients: int) -> tuple[list[float], dict, float]:
+def post_all(url: str, bodies: list[bytes], key: str,
+             clients: int) -> tuple[list[float], dict, float]:
     """(latencies, status counts, wall seconds) for posting every body once."""
     work: queue.Queue = queue.Queue()
     for body in bodies:
@@ -94,7 +97,8 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def wait_until_processed(app, company_id: str, expected: int, timeout_s: float) -> tuple[dict, float]:
+def wait_until_processed(app, company_id: str, expected: int,
+                         timeout_s: float) -> tuple[dict, float]:
     from sqlalchemy import func, select
 
     from otto.db import db
@@ -104,10 +108,12 @@ def wait_until_processed(app, company_id: str, expected: int, timeout_s: float) 
     while True:
         with app.app_context():
             by_status = dict(db.session.execute(
-                select(WebhookEvent.status, func.count()).where(WebhookEvent.company_id == company_id)
+                select(WebhookEvent.status, func.count())
+                .where(WebhookEvent.company_id == company_id)
                 .group_by(WebhookEvent.status)).all())
             db.session.remove()
-        settled = sum(n for status, n in by_status.items() if status not in ("received", "processing"))
+        settled = sum(n for status, n in by_status.items()
+                      if status not in ("received", "processing"))
         if settled >= expected or time.perf_counter() - started > timeout_s:
             return by_status, time.perf_counter() - started
         time.sleep(0.5)
@@ -164,19 +170,21 @@ def main() -> int:
     key, tracking = uuid.uuid4().hex, f"+1555{random.randint(2000000, 9999999)}"
     company_id = f"org_bench_{uuid.uuid4().hex[:10]}"
     with app.app_context():
-        db.session.add(Company(id=company_id, name="Burst Roofing", primary_tracking_number=tracking,
-                               callrail_webhook_signing_key=key))
+        db.session.add(Company(id=company_id, name="Burst Roofing",
+                               primary_tracking_number=tracking, callrail_webhook_signing_key=key))
         db.session.commit()
         db.session.remove()
 
     port = free_port()
-    env = dict(os.environ, DATABASE_URL=servers.database_url, DATABASE_OWNER_URL=servers.database_owner_url,
-               REDIS_URL=servers.redis_url, OTTO_DATA_DIR=str(settings.data_dir))
+    env = dict(os.environ, DATABASE_URL=servers.database_url,
+               DATABASE_OWNER_URL=servers.database_owner_url, REDIS_URL=servers.redis_url,
+               OTTO_DATA_DIR=str(settings.data_dir))
     children = [subprocess.Popen(
         [str(BIN / "gunicorn"), "--workers", "2", "--threads", "4", "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning", "wsgi:app"], env=env, cwd=ROOT)]
-    children += [subprocess.Popen([str(BIN / "otto"), "worker", "--queues", "default,sms"], env=env, cwd=ROOT,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    children += [subprocess.Popen([str(BIN / "otto"), "worker", "--queues", "default,sms"],
+                                  env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
                  for _ in range(args.workers)]
     try:
         base = f"http://127.0.0.1:{port}"
@@ -189,12 +197,13 @@ def main() -> int:
 
         customers = [f"+1555{random.randint(2000000, 9999999)}" for _ in range(args.customers)]
         bodies = make_bodies(args.deliveries, tracking, customers)
-        latencies, statuses, wall = post_all(f"{base}/callrail/call.completed", bodies, key, args.clients)
+        url = f"{base}/callrail/call.completed"
+        latencies, statuses, wall = post_all(url, bodies, key, args.clients)
         by_status, settle = wait_until_processed(app, company_id, args.deliveries, timeout_s=900)
         before = table_counts(app, company_id)
 
         repeat = random.sample(bodies, min(args.duplicates, len(bodies)))
-        _, repeat_statuses, _ = post_all(f"{base}/callrail/call.completed", repeat, key, args.clients)
+        _, repeat_statuses, _ = post_all(url, repeat, key, args.clients)
         time.sleep(3)  # a second effect, were there one, would be enqueued and applied by now
         after = table_counts(app, company_id)
     finally:
@@ -220,7 +229,8 @@ def main() -> int:
         "every delivery stored once": before["events"] == args.deliveries,
         "every event processed": by_status.get("processed", 0) == args.deliveries,
         "one call per delivery": before["calls"] == before["distinct_call_ids"] == args.deliveries,
-        "one contact and one lead per caller": before["contacts"] == before["leads"] == distinct_customers,
+        "one contact and one lead per caller":
+            before["contacts"] == before["leads"] == distinct_customers,
         "one timeline row per call": before["timeline"] == args.deliveries,
         "duplicates answered 200": repeat_statuses.get(200, 0) == len(repeat),
         "duplicates changed nothing": after == before,

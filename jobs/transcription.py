@@ -1,4 +1,4 @@
-"""Jobs of the `ai` queue that turn audio into transcripts: mobile recordings and call recordings."""
+"""Jobs of the `ai` queue that turn audio into transcripts: mobile and call recordings."""
 
 import logging
 import shutil
@@ -89,7 +89,7 @@ def transcribe_call_recording(call: Call) -> tuple[Transcript, CallTranscript]:
         elapsed_ms = int((time.perf_counter() - started) * 1000)
     model = transcript.metadata.get("model")
     if transcript.metadata.get("provider") == "local":
-        record_usage("analysis", Usage(provider="local", model=LOCAL_ASR_MODEL, latency_ms=elapsed_ms))
+        record_usage("analysis", _local_asr_usage(elapsed_ms))
     prefix = "openai" if transcript.metadata.get("provider") == "openai" else "local"
     row = store_transcript(call, transcript, job_id=f"{prefix}_{uuid.uuid4().hex}", model=model,
                            processing_ms=elapsed_ms)
@@ -157,7 +157,7 @@ def _transcribe_stored(recording: MobileRecording) -> Transcript:
     transcript = transcribe(path, on_usage=_record_asr_usage)
     if transcript.metadata.get("provider") == "local":
         elapsed_ms = int((time.perf_counter() - started) * 1000)
-        record_usage("analysis", Usage(provider="local", model=LOCAL_ASR_MODEL, latency_ms=elapsed_ms))
+        record_usage("analysis", _local_asr_usage(elapsed_ms))
     return transcript
 
 
@@ -190,3 +190,7 @@ def _recording_failed(recording_id: str, reason: str) -> dict:
 
 def _record_asr_usage(usage: Usage) -> None:
     record_usage("analysis", usage)
+
+
+def _local_asr_usage(elapsed_ms: int) -> Usage:
+    return Usage(provider="local", model=LOCAL_ASR_MODEL, latency_ms=elapsed_ms)

@@ -23,6 +23,12 @@ CUES: dict[str, list[re.Pattern[str]]] = {
         r"\bmore than (we|i) (expected|wanted|thought|planned|hoped)\b",
         r"\ba lot of money\b|\bthat kind of money\b|\bout of (our|my) (price )?range\b",
         r"\bnot in (the|our) (cards|budget)\b|\b(twice|double|triple) (as much|what)\b",
+        # Expectation shock: "I figured it would be maybe half of that".
+        r"\b(figured|thought|expected|assumed|hoped)\b[^.?!]{0,40}\b(half|less|lower|cheaper"
+        r"|under)\b",
+        r"\bfixed income\b|\bevery (dollar|penny|cent)\b|\bmoney('s| is) tight\b",
+        # A price said back as a question: "Nine grand for a water heater?"
+        r"\b(\d[\d,.]*|\w+) (grand|thousand|bucks)\b[^.!]*\?",
     ),
     "Timing": _patterns(
         r"\b(wait|hold off)\b[^.?!]{0,25}\b(until|till|for|a (few|couple)|another|next|later)\b",
@@ -34,6 +40,10 @@ CUES: dict[str, list[re.Pattern[str]]] = {
         r"\bget back to you\b|\bno rush\b|\bnot in a (rush|hurry)\b|\bcircle back\b",
         r"\b(until|till|after) (the |my |our )?(bonus|tax refund|holidays|new year|things)\b",
         r"\bnot (making|make) (a|any) decisions?\b",
+        r"\b(give|need|take) (us|me|it)( \w+)? (a few|a couple( of)?|some|another|more) (days|weeks"
+        r"|months)\b",
+        r"\b(ask|call|try|check with) (me|us) (again|back)\b[^.?!]{0,30}\b(later|around|in|after"
+        r"|next)\b",
     ),
     "Competitor": _patterns(
         r"\b(collecting|getting|gathering|comparing)( \w+){0,2} (quotes|bids|estimates)\b",
@@ -45,13 +55,17 @@ CUES: dict[str, list[re.Pattern[str]]] = {
         r"\b(someone|somebody) else\b",
         r"\b(beat|match) (that|their|his|the|this) (price|quote|bid)\b",
         r"\b(they|he|she)('d| would| will|'ll| can) do it for (less|cheaper)\b",
+        r"\b(an? |another |the )?(estimate|quote|bid|proposal)s? from\b",
+        r"\bmatch (whatever|any|your|anything)\b",
+        r"\bquoted\b[^.?!]{0,50}\b(less|lower|cheaper)\b",
     ),
     "Trust/Credibility": _patterns(
         r"\breviews\b|\b(online|google|yelp|bad|good) review\b",
-        r"\blicen[sc]ed\b|\binsured\b|\bbonded\b",
+        r"\blicen[sc]ed?\b|\blicen[sc]e number\b|\binsured\b|\bbonded\b|\bcomplaints?\b",
         r"\bscams?\b|\bscammers?\b|\brip(ped)?[- ]?off\b|\btoo good to be true\b",
         r"\bhow (do|can|would) (i|we) know\b",
-        r"\b(got |been )(burned|burnt|screwed)\b|\bbad experience\b|\b(wary|skeptical|leery)\b",
+        r"\b(got |been )(burned|burnt|screwed)\b|\bbad experience\b"
+        r"|\b(wary|skeptical|leery|nervous)\b",
         r"\bhow long have you( \w+){0,2} been (in business|around|doing this)\b",
         r"\b(can (i|we)|don'?t) trust\b|\blegit(imate)?\b|\breferences\b",
         r"\bbetter business bureau\b",
@@ -63,14 +77,17 @@ CUES: dict[str, list[re.Pattern[str]]] = {
         r"\b(works|working|runs|running|heats|cools)( \w+){0,3} (fine|okay|ok)\b",
         r"\bdon'?t see (why|the point|the need)\b|\b(does|do) the (job|trick)\b",
         r"\b(don'?t|do not) want to (replace|upgrade|change)\b",
-        r"\b(not|n'?t)( \w+){0,3} interested\b",
+        r"(\bnot|n't)( [\w']+){0,3} interested\b",
+        r"\b(plenty of|lots of|years of) life left\b|\bstill (has|have) (plenty of )?life\b",
         r"\b(just|only) (want|need|wanted|needed)( \w+){0,3} (repair|repaired|fix|fixed|patch"
         r"|patched)\b",
     ),
     "Decision Authority": _patterns(
-        r"\b(talk|speak|check|discuss|consult|run (it|this|that) by|go over)\b[^.?!]{0,50}"
+        r"\b(talk|speak|check|discuss|consult|run (it|this|that) by|go over|loop in|ask|clear"
+        r" (it|this|that) with)\b[^.?!]{0,50}"
         r"\b(wife|husband|spouse|partner|landlord|hoa|board|parents|boss|family)\b",
         r"\b(hoa|condo board|homeowners'? association|co-?op board)\b",
+        r"\b(go|goes|went) through (the|our) (association|board|hoa|landlord|management)\b",
         r"\b(wife|husband|spouse|partner|landlord|hoa)\b[^.?!]{0,40}"
         r"\b(decides?|approve|sign off|has to|needs to|handles)\b",
         r"\b(talk|speak) (to|with) (her|him)\b",
@@ -88,6 +105,8 @@ CUES: dict[str, list[re.Pattern[str]]] = {
         r"\b(will|would|does|can) (it|this|that|the unit|the system) (fit|leak|last|handle"
         r"|hold up)\b",
         r"\bhow long (will|would|does) (it|this|that|the \w+) last\b|\bkeep up with\b",
+        r"\b(really|actually) (heat|cool|work|handle|keep up|save)\b[^.!]*\?",
+        r"\bwhen it'?s\b[^.?!]{0,25}\b(below|degrees|freezing|below zero)\b",
     ),
     "Contract Terms": _patterns(
         r"\bcontracts?\b|\bdeposit\b|\bdown ?payment\b|\bput (\$?\d[\d,]*|money|anything"
@@ -118,7 +137,14 @@ CUES: dict[str, list[re.Pattern[str]]] = {
 PRICE_APPROVAL = re.compile(
     r"\b(not|isn'?t|wasn'?t) (too |that |very |so )?(expensive|pricey|bad)\b"
     r"|\b(fair|reasonable|good|great) (price|deal)\b"
-    r"|\bprice is (fine|fair|good|reasonable|right)\b",
+    r"|\bprice is (fine|fair|good|reasonable|right)\b"
+    r"|\b(is|seems|sounds|looks|are) (very |totally |pretty |quite )?(manageable|affordable|doable)\b",
+    re.IGNORECASE,
+)
+# Asking for the contract to sign it is agreement, not a contract objection.
+CONTRACT_APPROVAL = re.compile(
+    r"\b(send|email|mail|bring) (me |us )?(over )?the (contract|agreement|paperwork)\b"
+    r"|\b(i'?ll|we'?ll|ready to) sign\b",
     re.IGNORECASE,
 )
 # After the company has named a price, a customer question about money is price scrutiny.

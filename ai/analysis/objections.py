@@ -10,6 +10,7 @@ from ai.analysis.evidence import CallText, Sentence, is_company_side, is_custome
 from ai.analysis.objection_cues import (
     CLOSING_QUESTION,
     COMPANY_VOICE,
+    CONTRACT_APPROVAL,
     CUES,
     DECISIVE,
     DISAGREEING_REPLY,
@@ -100,6 +101,8 @@ def _rule_hits(sentence: Sentence, price_named: bool) -> list[ObjectionHit]:
     for category, patterns in CUES.items():
         if category == "Price/Budget" and PRICE_APPROVAL.search(sentence.text):
             continue
+        if category == "Contract Terms" and CONTRACT_APPROVAL.search(sentence.text):
+            continue
         if any(pattern.search(sentence.text) for pattern in patterns):
             hits.append(ObjectionHit(category, sentence, 0.9, strength))
 
@@ -125,6 +128,8 @@ def _similarity_hits(call: CallText, sentences: list[Sentence]) -> list[Objectio
         if score - float(row[none_column]) < SIMILARITY_MARGIN:
             continue
         if label == "Price/Budget" and PRICE_APPROVAL.search(sentence.text):
+            continue
+        if label == "Contract Terms" and CONTRACT_APPROVAL.search(sentence.text):
             continue
         strength = "decisive" if DECISIVE.search(sentence.text) else "stated"
         hits.append(ObjectionHit(label, sentence, round(score, 3), strength))

@@ -51,7 +51,8 @@ DECIDING = _cue(
     r"think about it", r"think it over", r"sleep on it", r"(?:talk|speak) (?:to|with) my "
     r"(?:wife|husband|partner|spouse)", r"get back to you", r"let me think", r"need (?:some )?time",
     r"(?:other|more) (?:quotes|estimates|bids)", r"not ready to (?:decide|commit|sign)",
-    r"look (?:it )?over", r"run it by", r"make a decision", r"(?:talk|speak) (?:to|with) (?:her|him)",
+    r"look (?:it )?over", r"run it by", r"make a decision",
+    r"(?:talk|speak) (?:to|with) (?:her|him)",
     r"discuss (?:it|this|that) with",
 )
 REJECTED = _cue(
@@ -61,7 +62,8 @@ REJECTED = _cue(
 )
 AGREEMENT = _cue(r"agreement", r"contract", r"sign(?:ed|ing)?\b(?! up)", r"paperwork", r"deposit")
 PRICE_WORDS = _cue(
-    r"total", r"price", r"cost", r"comes? (?:to|out)", r"investment", r"would be", r"is going to be",
+    r"total", r"price", r"cost", r"comes? (?:to|out)", r"investment", r"would be",
+    r"is going to be",
     r"you'?re looking at", r"estimate", r"quote",
 )
 DISCOUNT = _cue(r"discount", r"\d+ ?% off", r"off\b", r"rebate", r"save", r"savings", r"promotion",
@@ -129,7 +131,8 @@ def extract_visit_v0_openai(
             jsonschema.validate(reply.data, V0_SCHEMA)
         except jsonschema.ValidationError as error:
             reason = f"invalid reply: {error.message}"
-            logger.warning("v0 extraction via openai: attempt %d invalid: %s", attempt, error.message)
+            logger.warning("v0 extraction via openai: attempt %d invalid: %s", attempt,
+                           error.message)
             continue
         result = {section: dict(reply.data[section]) for section in SECTIONS}
         _keep_anchored(transcript, result)
@@ -334,7 +337,8 @@ def _messages(transcript: Transcript, context: Mapping[str, Any]) -> list[dict[s
     )
     return [
         {"role": "system", "content": instructions},
-        {"role": "user", "content": f"Context: {json.dumps(known)}\nTranscript:\n" + "\n".join(lines)},
+        {"role": "user",
+         "content": f"Context: {json.dumps(known)}\nTranscript:\n" + "\n".join(lines)},
     ]
 
 
@@ -364,8 +368,8 @@ def _keep_anchored(transcript: Transcript, result: dict) -> None:
                 if key == "quote" and name == "quoted_price":
                     section.update(price_quoted=False, price=None)
         if name == "company_mentions":
-            kept = [(q, t) for q, t in zip(section.get("quotes") or [], section.get("timestamps") or [])
-                    if anchor(transcript, q) is not None]
+            pairs = zip(section.get("quotes") or [], section.get("timestamps") or [])
+            kept = [(q, t) for q, t in pairs if anchor(transcript, q) is not None]
             if len(kept) != len(section.get("quotes") or []):
                 section.update(quotes=[q for q, _ in kept], timestamps=[t for _, t in kept],
                                mentioned=bool(kept), mention_count=len(kept))
@@ -390,7 +394,8 @@ V0_SCHEMA = {
             ("greeting_quote", "introduction_quote", "company_mention_quote", "greeting_timestamp",
              "introduction_timestamp", "company_mention_timestamp")),
         "customer_decision": _section(
-            ("agreement_mentioned",), ("quote", "timestamp", "agreement_quote", "agreement_timestamp"),
+            ("agreement_mentioned",),
+            ("quote", "timestamp", "agreement_quote", "agreement_timestamp"),
             {"status": {"enum": ["bought", "deciding", "rejected", None]}}),
         "quoted_price": _section(
             ("price_quoted", "payment_discussed", "discount_mentioned"),

@@ -55,7 +55,8 @@ def _apply_csr_call(call: Call, row: CallAnalysis, analysis: dict) -> None:
     for objection in (analysis.get("objections") or {}).get("objections") or []:
         if objection.get("severity") == "high":
             record_event(contact_id, "objection_moment", lead_id=call.lead_id, call_id=call.call_id,
-                         actor_id=OTTO, actor_role="ai", description=objection.get("objection_text"),
+                         actor_id=OTTO, actor_role="ai",
+                         description=objection.get("objection_text"),
                          metadata={"category": objection.get("category_text"),
                                    "timestamp": objection.get("timestamp")})
 
@@ -124,7 +125,8 @@ def _appointment_start(raw, company_id: str) -> datetime | None:
         return None
     if moment.tzinfo is None:
         company = db.session.get(Company, company_id)
-        moment = moment.replace(tzinfo=ZoneInfo(company.timezone if company else "America/New_York"))
+        zone = company.timezone if company and company.timezone else "America/New_York"
+        moment = moment.replace(tzinfo=ZoneInfo(zone))
     return moment
 
 
@@ -188,7 +190,8 @@ def _store_sop_results(call: Call, row: CallAnalysis, analysis: dict) -> None:
     base = call.started_at or call.created_at
     for result in stage_results:
         item = result.get("stage")
-        if item not in enums.SOP_CHECKLIST_ITEM or result.get("status") not in enums.SOP_ITEM_STATUS:
+        status = result.get("status")
+        if item not in enums.SOP_CHECKLIST_ITEM or status not in enums.SOP_ITEM_STATUS:
             continue  # a company's own stage names have no checklist enum value
         start = result.get("start")
         db.session.add(SopComplianceResult(

@@ -71,7 +71,8 @@ class CallAnalysis(TenantMixin, Base):
     compliance_recommendations: Mapped[list | None] = mapped_column(JSON)
     rehash_score: Mapped[float | None] = mapped_column(Float)  # 0–10
     talk_time_ratio: Mapped[float | None] = mapped_column(Float)
-    lead_quality: Mapped[str | None] = mapped_column(enum_column(enums.LEAD_QUALITY, "lead_quality"))
+    lead_quality: Mapped[str | None] = mapped_column(
+        enum_column(enums.LEAD_QUALITY, "lead_quality"))
     qualification_status: Mapped[str | None] = mapped_column(
         enum_column(enums.QUALIFICATION_STATUS, "qualification_status"))
     bant_scores: Mapped[dict | None] = mapped_column(JSON)

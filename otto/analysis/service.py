@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from rq import Retry
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ai.providers import OpenAIClient, Usage
 from ai.transcript import Transcript
@@ -32,8 +32,10 @@ ANALYSIS_RETRY = Retry(max=3, interval=[30, 120, 600])
 ANALYSIS_TIMEOUT_SECONDS = 900  # transcription of a long recording included
 BATCH_LIMIT = 50
 # Run metadata, not findings: left out of the output hash so an identical re-run is a no-op.
-_UNHASHED_KEYS = frozenset({"processed_at", "created_at", "analyzed_at", "timestamp", "completed_at",
-                            "job_id", "processing_time_ms", "status", "degraded", "fallback_reason"})
+_UNHASHED_KEYS = frozenset({
+    "processed_at", "created_at", "analyzed_at", "timestamp", "completed_at", "job_id",
+    "processing_time_ms", "status", "degraded", "fallback_reason",
+})
 DATE_RANGES = {"last_7_days": 7, "last_30_days": 30, "last_90_days": 90, "this_year": None}
 
 
@@ -47,7 +49,8 @@ def visible_call(call_id, identity: Identity) -> Call:
 
 def company_rep(rep_id: str) -> SalesRep:
     """A sales rep of the current company, else 404 NOT_FOUND."""
-    rep = db.session.execute(select(SalesRep).where(SalesRep.user_id == rep_id)).scalar_one_or_none()
+    rep = db.session.execute(
+        select(SalesRep).where(SalesRep.user_id == rep_id)).scalar_one_or_none()
     if rep is None:
         raise NotFound("Sales rep not found", details={"rep_id": rep_id})
     return rep
@@ -76,7 +79,7 @@ def latest_transcript(call_id: int) -> CallTranscript | None:
 
 
 def has_analysis_input(call: Call) -> bool:
-    """Spec order: a transcript row, the call's own transcript text, or a recording to transcribe."""
+    """A transcript row, the call's own transcript text, or a recording to transcribe."""
     if (call.transcript or "").strip() or call.recording_url:
         return True
     return latest_transcript(call.call_id) is not None
@@ -298,7 +301,8 @@ def persisted_columns(analysis: dict) -> dict:
         "outcome_decision": _choice(analysis.get("outcome_decision"), enums.OUTCOME_DECISION),
         "performance_score": analysis.get("performance_score"),
         "meeting_segments": [
-            {"phase": part.get("phase"), "start": part.get("start_time"), "end": part.get("end_time")}
+            {"phase": part.get("phase"), "start": part.get("start_time"),
+             "end": part.get("end_time")}
             for part in (segmentation.get("part1"), segmentation.get("part2")) if part],
         "followup_recommendations": analysis.get("followup_recommendations"),
         "normalized_payload": analysis,

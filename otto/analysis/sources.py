@@ -5,7 +5,8 @@ import re
 from typing import Any
 
 from ai.analysis.visit_v0 import hms
-from ai.transcript import Transcript, TranscriptError, Turn, transcript_from_dict, transcript_from_text
+from ai.transcript import (Transcript, TranscriptError, Turn, transcript_from_dict,
+                           transcript_from_text)
 
 # "[00:01:02] Rep: text": the line format Otto writes for transcribed recordings.
 _TIMED_LINE = re.compile(r"^\s*\[(\d{1,2}):(\d{2}):(\d{2})\]\s*(.*)$")

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from otto.appointments.geocoding import enqueue_geocoding
 from otto.appointments.models import Appointment
 from otto.contacts.models import ContactCard
 from otto.contacts.timeline import actor_role_of, record_event
@@ -283,17 +284,20 @@ def create_appointment(args: dict, *, company, actor: str, role: str) -> Appoint
     contact_card_id = args.get("contact_card_id")
     if contact_card_id is not None and contact_card_id != lead.contact_card_id:
         ContactCard.get_for_company(contact_card_id)  # another company's card is a 404
-        raise field_error("body.contact_card_id", "contact_card_id must be the lead's contact card.",
-                          "mismatch")
+        raise field_error("body.contact_card_id",
+                          "contact_card_id must be the lead's contact card.", "mismatch")
 
     start = as_utc(args["scheduled_start"], company)
     end = as_utc(args["scheduled_end"], company) if args.get("scheduled_end") else None
     fields = {name: args[name] for name in PLAIN_FIELDS if args.get(name) is not None}
     if args.get("deal_size") is not None:
         fields["deal_size"] = args["deal_size"]
-    return book_appointment(lead, scheduled_start=start, scheduled_end=end, actor=actor, role=role,
-                            company=company, status=args["status"],
-                            assigned_rep_id=args.get("assigned_rep_id"), **fields)
+    appointment = book_appointment(
+        lead, scheduled_start=start, scheduled_end=end, actor=actor, role=role, company=company,
+        status=args["status"], assigned_rep_id=args.get("assigned_rep_id"), **fields)
+    if appointment.location:
+        enqueue_geocoding(appointment)
+    return appointment
 
 
 def update_appointment(appointment: Appointment, args: dict, *, company, actor: str,
@@ -316,13 +320,15 @@ def update_appointment(appointment: Appointment, args: dict, *, company, actor: 
 
     if "assigned_rep_id" in given:
         assign_appointment(appointment, given["assigned_rep_id"], assigned_by=actor, now=now)
-    if given.get("location") not in (None, appointment.location):
-        # No geocoder yet: coordinates of the old address would be wrong, so they are cleared.
-        appointment.geo_lat = appointment.geo_lng = None
-        appointment.location_lat = appointment.location_lng = None
+    relocated = given.get("location") not in (None, appointment.location)
     for name in PLAIN_FIELDS:
         if name in given:
             setattr(appointment, name, given[name])
+    if relocated:
+        # The old address's coordinates would be wrong until the new one is geocoded.
+        appointment.geo_lat = appointment.geo_lng = None
+        appointment.location_lat = appointment.location_lng = None
+        enqueue_geocoding(appointment)
 
     if "status" in given:
         change_status(appointment, given["status"], actor=actor, role=role, now=now)

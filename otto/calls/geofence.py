@@ -37,7 +37,8 @@ def geocode(address: str) -> tuple[float, float] | None:
     google_key = os.environ.get("GOOGLE_MAPS_API_KEY")
     try:
         if google_key:
-            answer = requests.get(GOOGLE_GEOCODE_URL, params={"address": address, "key": google_key},
+            answer = requests.get(GOOGLE_GEOCODE_URL,
+                                  params={"address": address, "key": google_key},
                                   timeout=GEOCODE_TIMEOUT_SECONDS)
             answer.raise_for_status()
             results = answer.json().get("results") or []
@@ -71,7 +72,7 @@ def enqueue_call_geofence(call: Call) -> None:
     from jobs.queues import enqueue
 
     enqueue("default", create_call_geofence, call.company_id, call.call_id,
-            job_id=f"call-geofence:{call.company_id}:{call.call_id}", retry=GEOCODE_RETRY)
+            job_id=f"call-geofence-{call.company_id}-{call.call_id}", retry=GEOCODE_RETRY)
 
 
 def needs_geofence(call: Call) -> bool:
@@ -105,7 +106,8 @@ def sync_rep_geofences(rep_id: str | None) -> list:
     """Rebuild the rep's `active_geofences` from its booked, non-cancelled calls (all of them)."""
     if rep_id is None:
         return []
-    rep = db.session.execute(select(SalesRep).where(SalesRep.user_id == rep_id)).scalar_one_or_none()
+    rep = db.session.execute(
+        select(SalesRep).where(SalesRep.user_id == rep_id)).scalar_one_or_none()
     if rep is None:
         return []
     geofences = list(db.session.execute(

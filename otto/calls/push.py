@@ -45,7 +45,7 @@ def enqueue_unassigned_call_push(call: Call) -> None:
     from jobs.queues import enqueue
 
     enqueue("default", push_unassigned_booked_call, call.company_id, call.call_id,
-            job_id=f"push-unassigned:{call.company_id}:{call.call_id}", retry=PUSH_RETRY)
+            job_id=f"push-unassigned-{call.company_id}-{call.call_id}", retry=PUSH_RETRY)
 
 
 def enqueue_assignment_push(call: Call, rep_id: str) -> None:

@@ -52,8 +52,8 @@ def percent(part: int, whole: int) -> float:
 
 def revenue_items():
     """Revenue (domain §5.7): bought calls with a price, plus won leads no such call covers."""
-    from_calls = select(Call.price_if_bought.label("amount"), Call.created_at.label("dated_at")).where(
-        Call.bought.is_(True), Call.price_if_bought.is_not(None))
+    from_calls = (select(Call.price_if_bought.label("amount"), Call.created_at.label("dated_at"))
+                  .where(Call.bought.is_(True), Call.price_if_bought.is_not(None)))
     covered_by_call = exists(select(Call.call_id).where(
         Call.lead_id == Lead.id, Call.bought.is_(True), Call.price_if_bought.is_not(None)))
     from_leads = select(Lead.deal_size.label("amount"), Lead.closed_at.label("dated_at")).where(

@@ -25,9 +25,8 @@ def create_lead_from_request(company_id: str, args: dict, *, actor: str) -> Lead
     contact_card_id = args.pop("contact_card_id", None)
     phone = args.pop("primary_phone", None)
     if contact_card_id is not None:
-        contact = ContactCard.get_for_company(
-            contact_card_id,
-            lambda: NotFound("Contact card not found", details={"contact_card_id": contact_card_id}))
+        contact = ContactCard.get_for_company(contact_card_id, lambda: NotFound(
+            "Contact card not found", details={"contact_card_id": contact_card_id}))
     else:
         contact = ensure_contact(company_id, phone)
 

@@ -1,4 +1,4 @@
-"""The mobile recording machine: pending → processing (upload) → completed | error."""
+"""Mobile recordings (their machine, upload and progress) and the rep app's views of a call."""
 
 import json
 import logging
@@ -94,7 +94,7 @@ def store_upload(recording: MobileRecording, stream, filename: str | None) -> Mo
     from otto.mobile import audio
 
     if recording.status != "pending":
-        raise Conflict(f"Audio was already uploaded for this recording (status {recording.status}).",
+        raise Conflict(f"Audio was already uploaded for this recording ({recording.status}).",
                        details={"current_status": recording.status})
     files = storage()
     key = blob_key(recording.company_id, "mobile-recordings", recording.id, filename or "recording")

@@ -112,7 +112,7 @@ def performance_summary(days: int) -> dict:
             "sales_rep_name": names.get(rep_id),
             "total_calls": len(rep_rows),
             "avg_score": _mean(analysis.performance_score for analysis, _ in rep_rows),
-            "avg_duration_minutes": round(sum(durations) / len(durations), 1) if durations else None,
+            "avg_duration_minutes": _mean(durations),
             "success_rate": _success_rate(call for _, call in rep_rows),
         })
     reps.sort(key=lambda rep: (rep["avg_score"] is None, -(rep["avg_score"] or 0)))

@@ -69,4 +69,5 @@ class AnalysisStatus(MethodView):
     @blp.response(200, EnvelopeSchema)
     def get(self):
         """Whether the post-call scheduler runs, and which analysis provider is configured."""
-        return envelope(service.analysis_status(), "Post-call analysis status retrieved successfully")
+        return envelope(service.analysis_status(),
+                        "Post-call analysis status retrieved successfully")

@@ -31,8 +31,14 @@ _DOCUMENT_JOIN = """
 """
 _COLUMNS = """
     c.id, c.content, c.document_id, c.page, c.section, c.chunk_index, d.filename,
-    d.document_type
+    d.document_type,
+    (SELECT coalesce(jsonb_object_agg(t.lexeme, coalesce(array_length(t.positions, 1), 1)), '{}')
+       FROM unnest(c.content_tsv) t WHERE t.lexeme = ANY(terms.list)) AS term_counts,
+    (SELECT coalesce(sum(coalesce(array_length(t.positions, 1), 1)), 0)
+       FROM unnest(c.content_tsv) t) AS term_total
 """
+# The question's stemmed terms, stop words dropped, as the lexical ranking counts them.
+_TERMS = "terms AS (SELECT tsvector_to_array(to_tsvector('english', :question)) AS list)"
 
 
 class CompanyChunkSearch:
@@ -51,14 +57,14 @@ class CompanyChunkSearch:
             self.type_filter = "AND c.document_type IN :document_types"
             self.params["document_types"] = tuple(document_types)
 
-    def vector_search(self, vector: np.ndarray, limit: int) -> list[Hit]:
+    def vector_search(self, question: str, vector: np.ndarray, limit: int) -> list[Hit]:
         """Nearest chunks by cosine distance through the HNSW index."""
         # relaxed_order lets the index scan continue past ef_search until `limit` rows pass the
         # company filter; the outer ORDER BY puts the slightly unordered rows back in order.
         self.session.execute(text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
         self.session.execute(text(f"SET LOCAL hnsw.ef_search = {HNSW_EF_SEARCH}"))
         statement = text(f"""
-            WITH nearest AS MATERIALIZED (
+            WITH {_TERMS}, nearest AS MATERIALIZED (
                 SELECT c.id, c.embedding <=> :vector AS distance
                 FROM rag_chunks c
                 WHERE {_CHUNK_FILTER} {self.type_filter}
@@ -66,12 +72,12 @@ class CompanyChunkSearch:
                 LIMIT :limit
             )
             SELECT {_COLUMNS}, nearest.distance
-            FROM nearest
+            FROM terms, nearest
             JOIN rag_chunks c ON c.id = nearest.id AND c.company_id = :company_id
             {_DOCUMENT_JOIN}
             ORDER BY nearest.distance
         """)
-        return self._hits(statement, vector, limit)
+        return self._hits(statement, vector, limit, question=question)
 
     def text_search(self, question: str, vector: np.ndarray, limit: int) -> list[Hit]:
         """Chunks sharing words with the question, ranked by ts_rank_cd.
@@ -80,14 +86,12 @@ class CompanyChunkSearch:
         one chunk; its terms are OR-ed instead and the ranking rewards chunks holding many.
         """
         statement = text(f"""
-            WITH question AS (
-                SELECT replace(websearch_to_tsquery('english', :question)::text, ' & ', ' | ')
-                       AS terms
-            ), query AS (
-                SELECT CASE WHEN terms = '' THEN NULL ELSE terms::tsquery END AS tsq FROM question
+            WITH {_TERMS}, query AS (
+                SELECT nullif(replace(websearch_to_tsquery('english', :question)::text,
+                                      ' & ', ' | '), '')::tsquery AS tsq
             )
             SELECT {_COLUMNS}, c.embedding <=> :vector AS distance
-            FROM query, rag_chunks c
+            FROM terms, query, rag_chunks c
             {_DOCUMENT_JOIN}
             WHERE {_CHUNK_FILTER} {self.type_filter} AND c.content_tsv @@ query.tsq
             ORDER BY ts_rank_cd(c.content_tsv, query.tsq, 1) DESC, c.id
@@ -120,6 +124,8 @@ class CompanyChunkSearch:
                     "section": row.section, "chunk_index": row.chunk_index,
                     "document_type": row.document_type,
                 },
+                term_counts=row.term_counts,
+                length=int(row.term_total),
             )
             for row in rows
         ]

@@ -37,7 +37,7 @@ def start_visit_analysis(session: RecordingSession) -> bool:
         set_processing_status(session, "transcription_status", "failed", error=NO_VISIT_ANALYSIS)
         log.warning("recording session %s: no visit analysis job installed", session.id)
         return False
-    enqueue("ai", job, session.company_id, session.id, job_id=f"analyze_visit:{session.id}",
+    enqueue("ai", job, session.company_id, session.id, job_id=f"analyze_visit-{session.id}",
             retry=VISIT_RETRY)
     log.info("recording session %s: visit analysis queued", session.id)
     return True

@@ -139,9 +139,10 @@ def _number(value: Decimal | None) -> float | None:
 
 
 def _minutes(appointment: Appointment) -> int:
-    if appointment.scheduled_end is None or appointment.scheduled_end <= appointment.scheduled_start:
+    start, end = appointment.scheduled_start, appointment.scheduled_end
+    if end is None or end <= start:
         return DEFAULT_DURATION_MINUTES
-    return int((appointment.scheduled_end - appointment.scheduled_start).total_seconds() // 60)
+    return int((end - start).total_seconds() // 60)
 
 
 def _call_geofence(call: Call) -> dict | None:

@@ -5,12 +5,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from otto.auth.identity import current_identity, ensure_acting_for, ensure_own_company, roles
+from otto.calls.assignment import assign_call
 from otto.calls.models import Call
 from otto.companies.models import Company
 from otto.db import db, utcnow
 from otto.errors import CompanyNotFound, field_error
 from otto.idempotency import idempotent
-from otto.leads.service import require_sales_rep
 from otto.reps import agenda, service
 from otto.reps.schemas import (AssignBodyArgs, AssignQueryArgs, CompanyArgs, RepAppointmentsArgs,
                                RepCreateArgs, RepUpdateArgs)
@@ -70,7 +70,11 @@ class SalesRepAppointments(MethodView):
         ensure_acting_for(rep_id)
         rep = service.company_rep(rep_id)
         company = db.session.get(Company, current_identity().company_id)
-        when = agenda.ALL if args["show_all"] else agenda.PAST if args["show_past"] else agenda.UPCOMING
+        when = agenda.UPCOMING
+        if args["show_all"]:
+            when = agenda.ALL
+        elif args["show_past"]:
+            when = agenda.PAST
         now = utcnow()
         items = agenda.agenda(rep_id=rep.user_id, when=when, now=now)
         return {"appointments": [agenda.rep_appointment(item, company, now) for item in items],
@@ -92,6 +96,5 @@ class AssignRep(MethodView):
                               "required")
         identity = current_identity()
         call = Call.get_for_company(call_id)
-        rep = require_sales_rep(rep_id)
-        service.assign_call(call, rep, actor=identity.user_id, role=identity.role)
+        assign_call(call, rep_id, actor=identity.user_id, role=identity.role)
         return {"message": "Sales rep assigned and follow-up scheduled"}

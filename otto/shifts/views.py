@@ -42,8 +42,10 @@ class ClockIn(MethodView):
             desired = as_utc(desired, company)
             if abs(desired - now) > MAX_START_OFFSET:
                 raise field_error("body.desired_start_time",
-                                  "desired_start_time must be within 12 hours of now.", "out_of_range")
-        shift = service.clock_in(company, rep, desired_start=desired, notes=args.get("notes"), now=now)
+                                  "desired_start_time must be within 12 hours of now.",
+                                  "out_of_range")
+        shift = service.clock_in(company, rep, desired_start=desired, notes=args.get("notes"),
+                                 now=now)
         return envelope(shift_response(shift, rep, company), "Clocked in")
 
 

@@ -47,21 +47,29 @@ class WebhookEvent(Base):
 
 def store_event(*, provider: str, event_type: str, event_key: str, raw_body: bytes,
                 headers: dict | None = None, company_id: str | None = None,
-                status: str = "received", last_error: str | None = None) -> tuple[WebhookEvent, bool]:
-    """Insert the delivery unless its key was seen; return (event, created). Commits at once."""
+                status: str = "received",
+                last_error: str | None = None) -> tuple[WebhookEvent, bool]:
+    """Insert the delivery unless its key was seen; return (event, created). Commits at once.
+
+    Concurrent first deliveries meet at the unique (provider, event_key): exactly one inserts.
+    """
     statement = insert(WebhookEvent).values(
         id=str(uuid.uuid4()), provider=provider, event_type=event_type, event_key=event_key,
-        raw_body=raw_body, headers=headers, company_id=company_id, status=status, last_error=last_error,
-        attempts=0,
-    ).on_conflict_do_nothing(index_elements=["provider", "event_key"]).returning(WebhookEvent.id)
-    inserted_id = db.session.execute(statement).scalar_one_or_none()
-    db.session.commit()
+        raw_body=raw_body, headers=headers, company_id=company_id, status=status,
+        last_error=last_error, attempts=0,
+    ).on_conflict_do_nothing(index_elements=["provider", "event_key"]).returning(WebhookEvent)
     event = db.session.execute(
-        select(WebhookEvent).where(WebhookEvent.provider == provider, WebhookEvent.event_key == event_key)
-    ).scalar_one()
-    log.info("%s webhook %s %s (%s)", provider, event.id, "stored" if inserted_id else "duplicate",
+        select(WebhookEvent).from_statement(statement)).scalar_one_or_none()
+    created = event is not None
+    if not created:
+        event = db.session.execute(
+            select(WebhookEvent)
+            .where(WebhookEvent.provider == provider, WebhookEvent.event_key == event_key)
+        ).scalar_one()
+    db.session.commit()
+    log.info("%s webhook %s %s (%s)", provider, event.id, "stored" if created else "duplicate",
              event_type)
-    return event, inserted_id is not None
+    return event, created
 
 
 def mark(event: WebhookEvent, status: str, error: str | None = None) -> None:

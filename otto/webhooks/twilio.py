@@ -74,6 +74,7 @@ def resolve_company(fields: dict) -> Company | None:
         if company is not None:
             return company
 
+    # AccountSid alone never routes: account sids are stored encrypted (compared in auth_token).
     # Calls and messages are tenant rows: these functions disclose only the owning company id.
     company_id = None
     if fields.get("CallSid"):

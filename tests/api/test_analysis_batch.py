@@ -6,7 +6,8 @@ from otto.calls.models import Call
 from otto.db import db
 from support import bearer
 
-SHORT_CALLS = ("plumbing_afterhours_answering_service", "leak_detection_csr_slab_leak_referral_excerpt",
+SHORT_CALLS = ("plumbing_afterhours_answering_service",
+               "leak_detection_csr_slab_leak_referral_excerpt",
                "leak_detection_csr_out_of_scope_gas_excerpt")
 
 

@@ -1,8 +1,6 @@
 """Call analysis through the API: queue, offline analysis of real transcripts, versions, reads."""
 
-import json
-
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from analysis_support import (TRANSCRIPTS, fixture_text, fixture_turns, make_call, run_ai_queue,
                               scope)

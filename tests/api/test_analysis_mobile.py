@@ -134,7 +134,8 @@ def test_v0_input_checks(app, client, company, manager, csr):
 
 def test_v0_in_the_background(app, client, company, manager):
     call_id = make_call(app, company.id, mobile_transcript=json.dumps(
-        [{"timestamp": "2026-03-02T10:00:00Z", "transcript": "Customer: We'll take it. Let's do it."}]))
+        [{"timestamp": "2026-03-02T10:00:00Z",
+          "transcript": "Customer: We'll take it. Let's do it."}]))
     started = client.post(
         f"/api/v1/mobile/audio/analyze-transcript/{call_id}?run_in_background=true",
         headers=bearer(manager))
@@ -228,3 +229,34 @@ def test_unreadable_visit_audio_ends_in_error(app, company, rep):
         assert "could not be transcribed" in recording.error
         progress = transcription_progress(recording)
         assert progress["error"] == recording.error
+
+
+def test_the_audio_routes_report_transcription_progress_end_to_end(app, client, company, rep):
+    call_id = make_call(app, company.id, assigned_rep_id=rep.id)
+    started = client.post("/api/v1/mobile/audio/start-recording",
+                          json={"trigger_type": "manual", "call_id": call_id}, headers=bearer(rep))
+    assert started.status_code == 201, started.json
+    recording_id = started.json["recording_id"]
+    status_url = f"/api/v1/mobile/audio/status/{recording_id}"
+    pending = client.get(status_url, headers=bearer(rep)).json
+    assert (pending["status"], pending["stage"], pending["progress"]) == ("pending", None, 0)
+
+    with open(FIXTURES / "audio" / "roofing_followup_tts.wav", "rb") as audio:
+        uploaded = client.post(f"/api/v1/mobile/audio/upload/{recording_id}",
+                               data={"file": (audio, "visit.wav")}, headers=bearer(rep),
+                               content_type="multipart/form-data")
+    assert uploaded.status_code == 202, uploaded.json
+    queued = client.get(status_url, headers=bearer(rep)).json
+    assert (queued["status"], queued["stage"], queued["progress"]) == ("processing", "uploaded", 5)
+
+    run_ai_queue(app)
+
+    done = client.get(status_url, headers=bearer(rep)).json
+    assert (done["status"], done["stage"], done["progress"]) == ("completed", "done", 100)
+    assert "Thursday" in done["formatted_transcript"]
+    raw = client.get(f"/api/v1/mobile/audio/raw-data/{recording_id}", headers=bearer(rep)).json
+    assert raw["status"] == "completed"
+    assert raw["raw_transcript"]["segments"]
+    analysis = client.get(f"/api/v1/mobile/audio/transcript-analysis/{call_id}",
+                          headers=bearer(rep)).json
+    assert analysis["farewell"]["follow_up_scheduled"] is True

@@ -23,8 +23,9 @@ def company_with_contact(app, make_company):
     from otto.db import db
     from otto.tenancy import tenant_scope
 
-    company = make_company(primary_tracking_number=unique_number(), timezone=daytime_zone(),
-                           name="Example Solar")
+    company = make_company(
+        primary_tracking_number=unique_number(), timezone=daytime_zone(), name="Example Solar"
+    )
     with app.app_context(), tenant_scope(company.id):
         contact = ContactCard(company_id=company.id, primary_phone=CUSTOMER)
         db.session.add(contact)
@@ -44,19 +45,22 @@ def send(app, company_id, to, body, **options):
 
 
 class TestSegments:
-    @pytest.mark.parametrize("body, expected", [
-        ("", ("gsm7", 1)),
-        ("a" * 160, ("gsm7", 1)),
-        ("a" * 161, ("gsm7", 2)),
-        ("a" * 306, ("gsm7", 2)),
-        ("a" * 307, ("gsm7", 3)),
-        ("€" * 80, ("gsm7", 1)),  # extension characters take two septets
-        ("€" * 81, ("gsm7", 2)),
-        ("Café déjà vu", ("gsm7", 1)),
-        ("ç" * 70, ("ucs2", 1)),  # lower-case ç is not in the GSM alphabet
-        ("ç" * 71, ("ucs2", 2)),
-        ("Roof done 👍" + "x" * 59, ("ucs2", 2)),  # the emoji counts as two UTF-16 units
-    ])
+    @pytest.mark.parametrize(
+        "body, expected",
+        [
+            ("", ("gsm7", 1)),
+            ("a" * 160, ("gsm7", 1)),
+            ("a" * 161, ("gsm7", 2)),
+            ("a" * 306, ("gsm7", 2)),
+            ("a" * 307, ("gsm7", 3)),
+            ("€" * 80, ("gsm7", 1)),  # extension characters take two septets
+            ("€" * 81, ("gsm7", 2)),
+            ("Café déjà vu", ("gsm7", 1)),
+            ("ç" * 70, ("ucs2", 1)),  # lower-case ç is not in the GSM alphabet
+            ("ç" * 71, ("ucs2", 2)),
+            ("Roof done 👍" + "x" * 59, ("ucs2", 2)),  # the emoji counts as two UTF-16 units
+        ],
+    )
     def test_encoding_and_segment_count(self, body, expected):
         from otto.sms.segments import encoding_and_segments
 
@@ -64,21 +68,24 @@ class TestSegments:
 
 
 class TestKeywords:
-    @pytest.mark.parametrize("body, opt_out_type, opted_out, expected", [
-        ("STOP", None, False, "stop"),
-        ("  stop!! ", None, False, "stop"),
-        ("Unsubscribe.", None, False, "stop"),
-        ("stopall", None, False, "stop"),
-        ("please stop texting me", None, False, None),
-        ("Start", None, True, "start"),
-        ("unstop", None, False, "start"),
-        ("yes", None, True, "start"),
-        ("yes", None, False, None),
-        ("HELP?", None, False, "help"),
-        ("info", None, False, "help"),
-        ("Ahoy", "STOP", False, "stop"),
-        ("", "HELP", False, "help"),
-    ])
+    @pytest.mark.parametrize(
+        "body, opt_out_type, opted_out, expected",
+        [
+            ("STOP", None, False, "stop"),
+            ("  stop!! ", None, False, "stop"),
+            ("Unsubscribe.", None, False, "stop"),
+            ("stopall", None, False, "stop"),
+            ("please stop texting me", None, False, None),
+            ("Start", None, True, "start"),
+            ("unstop", None, False, "start"),
+            ("yes", None, True, "start"),
+            ("yes", None, False, None),
+            ("HELP?", None, False, "help"),
+            ("info", None, False, "help"),
+            ("Ahoy", "STOP", False, "stop"),
+            ("", "HELP", False, "help"),
+        ],
+    )
     def test_whole_message_keywords(self, body, opt_out_type, opted_out, expected):
         from otto.sms.optouts import keyword_of
 
@@ -86,22 +93,33 @@ class TestKeywords:
 
 
 class TestQuietHours:
-    @pytest.mark.parametrize("utc, company_tz, customer_tz, expected", [
-        ("2026-03-02T15:00:00", "America/New_York", None, None),
-        ("2026-03-03T02:30:00", "America/New_York", None, "2026-03-03T13:00:00"),
-        ("2026-03-02T13:30:00", "America/New_York", None, None),
-        ("2026-03-02T12:30:00", "America/New_York", None, "2026-03-02T13:00:00"),
-        ("2026-03-02T14:00:00", "America/New_York", "America/Los_Angeles", "2026-03-02T16:00:00"),
-        ("2026-03-08T05:00:00", "America/New_York", None, "2026-03-08T12:00:00"),  # DST night
-    ])
-    def test_automated_texts_wait_for_eight_in_both_zones(self, utc, company_tz, customer_tz, expected):
+    @pytest.mark.parametrize(
+        "utc, company_tz, customer_tz, expected",
+        [
+            ("2026-03-02T15:00:00", "America/New_York", None, None),
+            ("2026-03-03T02:30:00", "America/New_York", None, "2026-03-03T13:00:00"),
+            ("2026-03-02T13:30:00", "America/New_York", None, None),
+            ("2026-03-02T12:30:00", "America/New_York", None, "2026-03-02T13:00:00"),
+            (
+                "2026-03-02T14:00:00",
+                "America/New_York",
+                "America/Los_Angeles",
+                "2026-03-02T16:00:00",
+            ),
+            ("2026-03-08T05:00:00", "America/New_York", None, "2026-03-08T12:00:00"),  # DST night
+        ],
+    )
+    def test_automated_texts_wait_for_eight_in_both_zones(
+        self, utc, company_tz, customer_tz, expected
+    ):
         from otto.sms.quiet_hours import send_not_before
 
         now = datetime.fromisoformat(utc).replace(tzinfo=timezone.utc)
         result = send_not_before(company_tz, customer_tz, now=now)
 
-        assert (result.astimezone(timezone.utc).replace(tzinfo=None).isoformat()
-                if result else None) == expected
+        assert (
+            result.astimezone(timezone.utc).replace(tzinfo=None).isoformat() if result else None
+        ) == expected
 
 
 class TestLocalTransport:
@@ -110,13 +128,26 @@ class TestLocalTransport:
 
         result = send(app, company.id, "(555) 010-0301", "Your estimate is ready 😀")
 
-        assert (result.status, result.provider, result.encoding, result.segments) == ("sent", "local", "ucs2", 1)
+        assert (result.status, result.provider, result.encoding, result.segments) == (
+            "sent",
+            "local",
+            "ucs2",
+            1,
+        )
         assert result.message_sid.startswith("local_")
         [message] = rows(app, MessageThread, company.id)
-        assert (message.contact_card_id, message.direction, message.sender_role, message.message_type) == (
-            contact_id, "outbound", "otto", "automated")
+        assert (
+            message.contact_card_id,
+            message.direction,
+            message.sender_role,
+            message.message_type,
+        ) == (contact_id, "outbound", "otto", "automated")
         assert (message.message_sid, message.encoding, message.segments, message.delivered) == (
-            result.message_sid, "ucs2", 1, True)
+            result.message_sid,
+            "ucs2",
+            1,
+            True,
+        )
         assert [e.event_type for e in rows(app, EventLog, company.id)] == ["sms_sent"]
 
     def test_numbers_without_a_contact_are_texted_but_not_threaded(self, app, company_with_contact):
@@ -127,7 +158,9 @@ class TestLocalTransport:
         assert result.sent and result.message_id is None
         assert count(app, MessageThread, company.id) == 0
 
-    def test_opted_out_numbers_are_refused_except_for_keyword_replies(self, app, company_with_contact):
+    def test_opted_out_numbers_are_refused_except_for_keyword_replies(
+        self, app, company_with_contact
+    ):
         from otto.db import db
         from otto.sms.optouts import is_opted_out, record_opt_in, record_opt_out
 
@@ -149,7 +182,11 @@ class TestLocalTransport:
             db.session.commit()
         assert send(app, company.id, CUSTOMER, "Welcome back").sent
         [store] = rows(app, SmsOptOut, company.id)
-        assert (store.status, store.keyword, store.opted_out_at is not None) == ("opted_in", "START", True)
+        assert (store.status, store.keyword, store.opted_out_at is not None) == (
+            "opted_in",
+            "START",
+            True,
+        )
 
     def test_the_opt_out_store_is_per_company(self, app, company_with_contact, make_company):
         from otto.db import db
@@ -184,8 +221,11 @@ class StubTwilio:
             def do_POST(self):
                 form = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
                 stub.sent.append((self.path, {k: v[0] for k, v in form.items()}))
-                status, payload = stub.answers.pop(0) if stub.answers else (
-                    201, {"sid": f"SM{len(stub.sent):032d}", "status": "queued"})
+                status, payload = (
+                    stub.answers.pop(0)
+                    if stub.answers
+                    else (201, {"sid": f"SM{len(stub.sent):032d}", "status": "queued"})
+                )
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -204,7 +244,9 @@ class StubTwilio:
 
         class LocalTwilio(TwilioHttpClient):
             def request(self, method, url, *args, **kwargs):
-                return super().request(method, url.replace("https://api.twilio.com", base), *args, **kwargs)
+                return super().request(
+                    method, url.replace("https://api.twilio.com", base), *args, **kwargs
+                )
 
         return LocalTwilio()
 
@@ -225,8 +267,12 @@ def twilio_company(app, make_company):
     from otto.tenancy import tenant_scope
 
     number = unique_number()
-    company = make_company(primary_tracking_number=number, twilio_account_sid="AC" + "1" * 32,
-                           twilio_auth_token="company-token", timezone=daytime_zone())
+    company = make_company(
+        primary_tracking_number=number,
+        twilio_account_sid="AC" + "1" * 32,
+        twilio_auth_token="company-token",
+        timezone=daytime_zone(),
+    )
     with app.app_context(), tenant_scope(company.id):
         db.session.add(ContactCard(company_id=company.id, primary_phone=CUSTOMER))
         db.session.commit()
@@ -237,39 +283,64 @@ class TestTwilioTransport:
     def test_a_send_goes_to_twilio_from_the_company_number(self, app, twilio_company, twilio_api):
         result = send(app, twilio_company.id, CUSTOMER, "See you Thursday at 10")
 
-        assert (result.status, result.provider, result.message_sid) == ("sent", "twilio", "SM" + "0" * 31 + "1")
+        assert (result.status, result.provider, result.message_sid) == (
+            "sent",
+            "twilio",
+            "SM" + "0" * 31 + "1",
+        )
         [(path, form)] = twilio_api.sent
         assert path == f"/2010-04-01/Accounts/{'AC' + '1' * 32}/Messages.json"
-        assert form == {"To": CUSTOMER, "From": twilio_company.primary_tracking_number,
-                        "Body": "See you Thursday at 10"}
+        assert form == {
+            "To": CUSTOMER,
+            "From": twilio_company.primary_tracking_number,
+            "Body": "See you Thursday at 10",
+        }
         [message] = rows(app, MessageThread, twilio_company.id)
-        assert (message.provider, message.delivered) == ("twilio", False)  # until the status callback
+        assert (message.provider, message.delivered) == (
+            "twilio",
+            False,
+        )  # until the status callback
 
-    @pytest.mark.parametrize("status, code, expected, retryable", [
-        (400, 21610, "opted_out", False),
-        (400, 21211, "undeliverable", False),
-        (429, 20429, "failed", True),
-        (500, 20500, "failed", True),
-        (400, 21602, "failed", False),
-    ])
-    def test_provider_errors_are_classified(self, app, twilio_company, twilio_api, status, code,
-                                            expected, retryable):
+    @pytest.mark.parametrize(
+        "status, code, expected, retryable",
+        [
+            (400, 21610, "opted_out", False),
+            (400, 21211, "undeliverable", False),
+            (429, 20429, "failed", True),
+            (500, 20500, "failed", True),
+            (400, 21602, "failed", False),
+        ],
+    )
+    def test_provider_errors_are_classified(
+        self, app, twilio_company, twilio_api, status, code, expected, retryable
+    ):
         twilio_api.answers.append((status, {"code": code, "message": "refused", "status": status}))
 
         result = send(app, twilio_company.id, CUSTOMER, "Hello")
 
-        assert (result.status, result.error_code, result.retryable) == (expected, str(code), retryable)
+        assert (result.status, result.error_code, result.retryable) == (
+            expected,
+            str(code),
+            retryable,
+        )
         assert count(app, MessageThread, twilio_company.id) == 0
         store = rows(app, SmsOptOut, twilio_company.id)
         assert [(s.status, s.source) for s in store] == (
-            [("opted_out", "provider_error_21610")] if code == 21610 else [])
+            [("opted_out", "provider_error_21610")] if code == 21610 else []
+        )
 
-    def test_the_platform_account_is_used_when_the_company_has_none(self, app, make_company, twilio_api):
+    def test_the_platform_account_is_used_when_the_company_has_none(
+        self, app, make_company, twilio_api
+    ):
         from webhook_helpers import settings_changed
 
         company = make_company(primary_tracking_number=unique_number())
-        with settings_changed(app, twilio_account_sid="AC" + "2" * 32, twilio_auth_token="platform",
-                              twilio_from_number="+15550100999"):
+        with settings_changed(
+            app,
+            twilio_account_sid="AC" + "2" * 32,
+            twilio_auth_token="platform",
+            twilio_from_number="+15550100999",
+        ):
             result = send(app, company.id, CUSTOMER, "Hello")
 
         assert result.provider == "twilio"
@@ -305,7 +376,9 @@ class TestSendLater:
         company, _ = company_with_contact
         later = datetime(2099, 1, 1, 13, tzinfo=timezone.utc)
         with app.app_context():
-            send_sms_later(company.id, CUSTOMER, "good morning", not_before=later, key=f"defer-{company.id}")
+            send_sms_later(
+                company.id, CUSTOMER, "good morning", not_before=later, key=f"defer-{company.id}"
+            )
             db.session.commit()
             registry = ScheduledJobRegistry(queue=queue("sms"))
             assert f"sms-defer-{company.id}" in registry.get_job_ids()

@@ -37,17 +37,30 @@ def make_lead(app, company, name: str = "Pat Homeowner", **fields) -> tuple[str,
         return lead.id, contact.id
 
 
-def make_appointment(app, company, *, rep_id: str | None = None, start: datetime | None = None,
-                     lead_id: str | None = None, **fields) -> str:
+def make_appointment(
+    app,
+    company,
+    *,
+    rep_id: str | None = None,
+    start: datetime | None = None,
+    lead_id: str | None = None,
+    **fields,
+) -> str:
     """An appointment (default: in 10 minutes, scheduled) for a new or given lead."""
     if lead_id is None:
         lead_id, _ = make_lead(app, company)
     with scope(app, company.id) as session:
         lead = session.get(Lead, lead_id)
         appointment = Appointment(
-            company_id=company.id, lead_id=lead_id, contact_card_id=lead.contact_card_id,
-            assigned_rep_id=rep_id, scheduled_start=start or utcnow() + timedelta(minutes=10),
-            geofence_radius_start=200.0, geofence_radius_stop=500.0, **fields)
+            company_id=company.id,
+            lead_id=lead_id,
+            contact_card_id=lead.contact_card_id,
+            assigned_rep_id=rep_id,
+            scheduled_start=start or utcnow() + timedelta(minutes=10),
+            geofence_radius_start=200.0,
+            geofence_radius_stop=500.0,
+            **fields,
+        )
         session.add(appointment)
         session.flush()
         return appointment.id
@@ -76,7 +89,8 @@ def load(app, company, model, key):
 def count(app, company, model, *criteria) -> int:
     with app.app_context(), tenant_scope(company.id):
         value = db.session.execute(
-            select(func.count()).select_from(model).where(*criteria)).scalar_one()
+            select(func.count()).select_from(model).where(*criteria)
+        ).scalar_one()
         db.session.rollback()
         return value
 

@@ -80,7 +80,8 @@ def count(app, model, company_id: str | None = None, *criteria) -> int:
 
     with app.app_context(), tenant_scope(company_id):
         total = db.session.execute(
-            select(func.count()).select_from(model).where(*criteria)).scalar()
+            select(func.count()).select_from(model).where(*criteria)
+        ).scalar()
         db.session.rollback()
         return total
 
