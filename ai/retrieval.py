@@ -1,4 +1,4 @@
-"""Hybrid retrieval: vector and lexical rankings fused by reciprocal rank, as a llama-index retriever.
+"""Hybrid retrieval: vector and lexical rankings fused by reciprocal rank (a llama-index retriever).
 
 The lexical ranking is BM25 over the candidates both searches returned, with term statistics
 from Postgres full text (stemmed lexemes). Postgres' own ts_rank_cd has no inverse document
@@ -8,9 +8,9 @@ to 0.71, while BM25 over the candidates raised it to 0.90 (bench/rag_eval.py).
 
 from __future__ import annotations
 
+import math
 import re
 import time
-import math
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -131,7 +131,8 @@ def fuse(
         shingles = word_shingles(hit.text)
         if any(same_passage(shingles, other) for other in kept_shingles):
             continue
-        kept.append(FusedHit(hit, scores[chunk_id], vector_rank.get(chunk_id), lexical_rank.get(chunk_id)))
+        ranks = (vector_rank.get(chunk_id), lexical_rank.get(chunk_id))
+        kept.append(FusedHit(hit, scores[chunk_id], *ranks))
         kept_shingles.append(shingles)
         if len(kept) == limit:
             break

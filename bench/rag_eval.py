@@ -5,7 +5,7 @@ the real worker, then asks each question of tests/fixtures/qa/qa_pairs.jsonl. A 
 found at rank r when the r-th retrieved chunk comes from its document (or another rendering
 of it) and holds its quote.
 
-Run: .venv/bin/python -m bench.rag_eval [--keep]
+Run: .venv/bin/python -m bench.rag_eval [--keep] [--show-answers]
 """
 
 from __future__ import annotations
@@ -79,10 +79,14 @@ def citations_valid(answer, retrieved) -> tuple[int, int]:
     return valid, len(answer.citations)
 
 
-def evaluate(app, company_id: str, pairs: list[dict]) -> dict:
+def evaluate(app, company_id: str, pairs: list[dict], show_answers: bool = False) -> dict:
     from ai.embeddings import embedder_from_env
-    from ai.retrieval import (CANDIDATES_PER_RANKING, HybridRetriever, lexical_ranking,
-                              retrieved_chunks)
+    from ai.retrieval import (
+        CANDIDATES_PER_RANKING,
+        HybridRetriever,
+        lexical_ranking,
+        retrieved_chunks,
+    )
     from otto.db import db
     from otto.rag.ask import answer_question
     from otto.rag.search import CompanyChunkSearch
@@ -110,8 +114,9 @@ def evaluate(app, company_id: str, pairs: list[dict]) -> dict:
             vector = embedder.embed([pair["question"]])[0]
             vector_hits = search.vector_search(pair["question"], vector, CANDIDATES_PER_RANKING)
             text_hits = search.text_search(pair["question"], vector, CANDIDATES_PER_RANKING)
+            lexical = lexical_ranking([*vector_hits, *text_hits])
             for name, hits in (("vector only", vector_hits), ("full text (ts_rank_cd)", text_hits),
-                               ("BM25 over candidates", lexical_ranking([*vector_hits, *text_hits]))):
+                               ("BM25 over candidates", lexical)):
                 ranks[name].append(first_hit(pair, [_as_chunk(hit) for hit in hits[:DEPTH]]))
             ranks["hybrid (fused)"].append(first_hit(pair, retrieved))
 
@@ -121,6 +126,8 @@ def evaluate(app, company_id: str, pairs: list[dict]) -> dict:
             rank = ranks["hybrid (fused)"][-1]
             if rank is None or rank > 5:
                 print(f"  {pair['id']}: quote not in the top 5 (rank {rank or f'> {DEPTH}'})")
+            if show_answers:
+                print(f"  {pair['id']} {pair['question']}\n    -> {answer.text[:400]}")
         db.session.rollback()
 
     return {"ranks": ranks, "retrieval_ms": retrieval_ms, "answer_ms": answer_ms,
@@ -140,7 +147,8 @@ def api_round(client, headers, pairs: list[dict]) -> list[float]:
     times = []
     for pair in pairs:
         started = time.perf_counter()
-        response = client.post("/api/v1/rag/query", headers=headers, json={"query": pair["question"]})
+        response = client.post("/api/v1/rag/query", headers=headers,
+                               json={"query": pair["question"]})
         times.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, response.json
     return times
@@ -151,7 +159,8 @@ def report(result: dict, api_ms: list[float], questions: int) -> None:
         recall_1 = sum(1 for rank in ranks if rank == 1) / len(ranks)
         recall_5 = sum(1 for rank in ranks if rank is not None and rank <= 5) / len(ranks)
         mrr = sum(1 / rank for rank in ranks if rank is not None) / len(ranks)
-        print(f"{name:>24}: recall@1 {recall_1:.2f}  recall@5 {recall_5:.2f}  MRR@{DEPTH} {mrr:.3f}")
+        print(f"{name:>24}: recall@1 {recall_1:.2f}  recall@5 {recall_5:.2f}  "
+              f"MRR@{DEPTH} {mrr:.3f}")
     validity = result["valid"] / result["cited"] if result["cited"] else 1.0
     print(f"citation validity: {validity:.0%} ({result['valid']}/{result['cited']} citations); "
           f"{result['abstained']}/{questions} questions abstained")
@@ -163,11 +172,12 @@ def report(result: dict, api_ms: list[float], questions: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="keep the company and its documents")
+    parser.add_argument("--show-answers", action="store_true", help="print every answer")
     options = parser.parse_args()
 
     from otto.auth.tokens import mint_local_token
 
-    app = bench_app()
+    app, _ = bench_app()
     company_id, user_id = fresh_company(app, "eval")
     headers = {"Authorization": "Bearer " + mint_local_token(
         app.extensions["otto"].settings.jwt_secret, user_id=user_id, company_id=company_id,
@@ -176,7 +186,7 @@ def main() -> None:
     pairs = load_pairs()
     try:
         ingest(app, client, headers)
-        result = evaluate(app, company_id, pairs)
+        result = evaluate(app, company_id, pairs, options.show_answers)
         api_ms = api_round(client, headers, pairs)
         report(result, api_ms, len(pairs))
     finally:

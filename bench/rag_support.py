@@ -1,4 +1,4 @@
-"""What the Ask Otto benchmarks share: their own embedded servers, a throwaway company, percentiles."""
+"""What the Ask Otto benchmarks share: their own servers, a throwaway company, percentiles."""
 
 from __future__ import annotations
 
@@ -15,18 +15,20 @@ BENCH_DATA_DIR = ROOT / "var" / "bench"
 
 
 def bench_app():
-    """The Flask app on the benchmark's servers, migrated to the latest revision."""
+    """The Flask app on the benchmark's servers, migrated; returns (app, owner database url)."""
     from otto import create_app
     from otto.config import Settings
     from otto.migrate import upgrade
     from otto.runtime import start_embedded
 
-    environ = {**os.environ, "OTTO_DATA_DIR": os.environ.get("OTTO_BENCH_DATA_DIR", str(BENCH_DATA_DIR)),
+    data_dir = os.environ.get("OTTO_BENCH_DATA_DIR", str(BENCH_DATA_DIR))
+    environ = {**os.environ, "OTTO_DATA_DIR": data_dir,
                "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING")}
     settings = Settings.from_env(environ)
     servers = start_embedded(settings, database="otto_bench")
     upgrade(servers.database_owner_url)
-    return create_app(settings, database_url=servers.database_url, redis_url=servers.redis_url)
+    app = create_app(settings, database_url=servers.database_url, redis_url=servers.redis_url)
+    return app, servers.database_owner_url
 
 
 def fresh_company(app, label: str) -> tuple[str, str]:

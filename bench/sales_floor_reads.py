@@ -142,7 +142,7 @@ def seed(app) -> dict:
             for model, rows in ((ContactCard, contacts), (Lead, leads),
                                 (Appointment, appointments), (Call, calls)):
                 for start in range(0, len(rows), BATCH):
-                    db.session.execute(insert(model), rows[start:start + BATCH])
+                    db.session.execute(insert(model.__table__), rows[start:start + BATCH])
                 db.session.commit()
                 print(f"seeded {len(rows):>7} {model.__tablename__}", flush=True)
             db.session.remove()

@@ -10,8 +10,8 @@ from ai.transcript import Transcript, TranscriptError
 from jobs.runner import report_progress
 from jobs.transcription import last_attempt, transcribe_call_recording
 from otto.analysis.effects import apply_analysis
-from otto.analysis.service import (analysis_client, call_transcript_for, latest_analysis,
-                                   local_usage, store_analysis)
+from otto.analysis.service import analysis_client, local_usage
+from otto.analysis.versions import call_transcript_for, latest_analysis, store_analysis
 from otto.calls.models import Call
 from otto.companies.models import Company
 from otto.db import db

@@ -1,4 +1,4 @@
-"""Jobs of the `ingest` queue: index a document, remove a deleted one's files, re-index a company."""
+"""Jobs of the `ingest` queue: index a document, remove a deleted one's file, re-index a company."""
 
 import logging
 from dataclasses import replace
@@ -9,8 +9,14 @@ from rq.timeouts import JobTimeoutException
 from sqlalchemy import delete, insert, select
 
 from ai.embeddings import Embedder, OpenAIEmbedder, embedder_from_env
-from ai.ingest import (LOCAL_CHUNK_OVERLAP, LOCAL_CHUNK_TOKENS, Chunk, DocumentRejected, chunk_text,
-                       parse_document)
+from ai.ingest import (
+    LOCAL_CHUNK_OVERLAP,
+    LOCAL_CHUNK_TOKENS,
+    Chunk,
+    DocumentRejected,
+    chunk_text,
+    parse_document,
+)
 from jobs.runner import report_progress
 from otto.db import db, utcnow
 from otto.rag.models import DOCUMENT_TYPES_BY_CONTENT_TYPE, RagChunk, RagDocument
@@ -147,7 +153,8 @@ def _replace_chunks(document_id: str, chunks: list[Chunk], vectors: np.ndarray, 
     db.session.execute(delete(RagChunk).where(RagChunk.document_id == document_id))
     db.session.execute(insert(RagChunk), [
         {
-            "company_id": document.company_id, "source_type": "document", "document_id": document_id,
+            "company_id": document.company_id, "source_type": "document",
+            "document_id": document_id,
             "chunk_index": chunk.ordinal, "content": chunk.text,
             "content_hash": chunk.metadata["content_hash"], "document_type": document.document_type,
             "role_access": document.role_access, "page": chunk.metadata.get("page"),

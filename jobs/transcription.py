@@ -16,7 +16,7 @@ from ai.speech import LOCAL_ASR_MODEL, TranscriptionError, transcribe
 from ai.transcript import Transcript
 from jobs.runner import report_progress
 from otto.analysis.models import CallTranscript
-from otto.analysis.service import store_transcript
+from otto.analysis.versions import store_transcript
 from otto.analysis.sources import parse_transcript, speaker_labels, timed_text
 from otto.calls.models import Call
 from otto.contacts.timeline import record_event

@@ -39,7 +39,7 @@ class IdempotencyKey(TenantMixin, Base):
 
 
 def _request_hash() -> str:
-    payload = request.method + request.path + request.get_data(as_text=True)
+    payload = request.method + request.full_path + request.get_data(as_text=True)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 

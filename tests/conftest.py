@@ -16,6 +16,9 @@ import pytest
 from otto.runtime import start_embedded
 from support import FIXTURES, ROOT, TEST_SECRET, bearer, settings_for_tests  # noqa: F401
 
+# Fixtures shared by the AI test folders (the local embedder, transcript paths, a stub OpenAI).
+pytest_plugins = ["analysis_fixtures"]
+
 @pytest.fixture(scope="session")
 def servers():
     """Embedded servers with a database of this run's own, so concurrent runs never collide."""

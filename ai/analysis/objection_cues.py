@@ -138,7 +138,8 @@ PRICE_APPROVAL = re.compile(
     r"\b(not|isn'?t|wasn'?t) (too |that |very |so )?(expensive|pricey|bad)\b"
     r"|\b(fair|reasonable|good|great) (price|deal)\b"
     r"|\bprice is (fine|fair|good|reasonable|right)\b"
-    r"|\b(is|seems|sounds|looks|are) (very |totally |pretty |quite )?(manageable|affordable|doable)\b",
+    r"|\b(is|seems|sounds|looks|are) (very |totally |pretty |quite )?"
+    r"(manageable|affordable|doable)\b",
     re.IGNORECASE,
 )
 # Asking for the contract to sign it is agreement, not a contract objection.

@@ -10,7 +10,8 @@ from __future__ import annotations
 FRESH_UTTERANCES: list[tuple[str, frozenset[str]]] = [
     ("Customer: That's a lot more than the ballpark you gave on the phone.",
      frozenset({"Price/Budget"})),
-    ("Customer: We just don't have that kind of money sitting around.", frozenset({"Price/Budget"})),
+    ("Customer: We just don't have that kind of money sitting around.",
+     frozenset({"Price/Budget"})),
     (
         "Rep: The new panel and the permit come to $4,850.\n"
         "Customer: Is that the best you can do?",

@@ -4,7 +4,8 @@ import marshmallow as ma
 from flask import g
 from marshmallow import EXCLUDE, pre_load, validate
 
-from otto.analysis.service import BATCH_LIMIT, DATE_RANGES
+from otto.analysis.analytics import DATE_RANGES
+from otto.analysis.service import BATCH_LIMIT
 from otto.db import utcnow
 
 

@@ -4,7 +4,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from otto.analysis import service, visits
+from otto.analysis import analytics, service, visits
 from otto.analysis.schemas import (AnalyzeBatchArgs, AnalyzeCallArgs, AnalyzeTranscriptArgs,
                                    BatchSyncArgs, BatchSyncBody, EnvelopeSchema,
                                    ObjectionAnalyticsArgs, SyncCallFieldsArgs,
@@ -60,7 +60,7 @@ class ObjectionAnalytics(MethodView):
     @blp.response(200, EnvelopeSchema)
     def get(self, args):
         """The most frequent objections of a period, with example quotes."""
-        return envelope(service.objection_analytics(args["date_range"], args["rep_id"]))
+        return envelope(analytics.objection_analytics(args["date_range"], args["rep_id"]))
 
 
 @blp.route("/api/v1/mobile/audio/analyze-transcript/<int:call_id>")

@@ -8,6 +8,7 @@ from otto.calls import geofence, push
 from otto.calls.assignment import assign_call, schedule_rep_followup
 from otto.calls.models import Call
 from otto.calls.service import set_call_status
+from otto.contacts.property import enqueue_refresh, scrape_warranted
 from otto.contacts.service import ensure_contact_and_lead
 from otto.contacts.timeline import actor_role_of, record_event
 from otto.db import db, utcnow
@@ -29,6 +30,8 @@ def add_call(company, *, phone_number: str, actor: str, role: str, name: str | N
     number = normalize_phone(phone_number)
     contact, lead = ensure_contact_and_lead(company.id, number.stored_form, name, actor=actor,
                                             address=address)
+    if contact is not None and address:
+        _note_contact_address(contact, address)
     call = Call(
         company_id=company.id, contact_card_id=contact.id if contact else None,
         lead_id=lead.id if lead else None, provider="manual", phone_number=number.stored_form,
@@ -53,6 +56,17 @@ def add_call(company, *, phone_number: str, actor: str, role: str, name: str | N
     log.info("call %s added by %s for company %s (booked=%s, missed=%s)",
              call.call_id, actor, company.id, booked, missed_call)
     return call
+
+
+def _note_contact_address(contact, address: str) -> None:
+    """Give an address-less contact the call's address; a newly known address is researched.
+
+    A contact's own address is never replaced by a call's: the job site may be elsewhere.
+    """
+    if contact.address is None:
+        contact.address = address
+    if contact.address == address and scrape_warranted(contact):
+        enqueue_refresh(contact, force=False)
 
 
 def update_call_status(call: Call, changes: dict, *, actor: str, role: str) -> bool:

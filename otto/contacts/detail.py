@@ -57,6 +57,10 @@ def rep_may_see_contact(contact_id: str, rep_id: str) -> bool:
 
 
 def contact_card_detail(contact: ContactCard, company, now: datetime | None = None) -> dict:
+    """The whole card. Every list is bounded, so the number of reads never grows with the data.
+
+    AI insights read the newest analysis of each of the 20 newest calls and every visit analysis.
+    """
     now = now or utcnow()
     leads = list(db.session.execute(
         select(Lead).where(Lead.contact_card_id == contact.id)

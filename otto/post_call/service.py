@@ -7,8 +7,9 @@ from flask import current_app
 from sqlalchemy import inspect as sa_inspect, select
 
 from otto.analysis.models import CallAnalysis, CallTranscript
-from otto.analysis.service import (company_rep, iso, latest_analysis, newest_analyses,
-                                   provider_name, rep_names)
+from otto.analysis.analytics import newest_analyses
+from otto.analysis.service import company_rep, iso, provider_name, rep_names
+from otto.analysis.versions import latest_analysis
 from otto.calls.models import Call
 from otto.companies.models import Company
 from otto.db import db, utcnow

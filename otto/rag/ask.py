@@ -8,8 +8,15 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from ai.answer import (GROUNDED_THRESHOLD, Answer, RetrievedChunk, classify_question, extractive_answer,
-                       generate_answer_openai, min_similarity_from_env)
+from ai.answer import (
+    GROUNDED_THRESHOLD,
+    Answer,
+    RetrievedChunk,
+    classify_question,
+    extractive_answer,
+    generate_answer_openai,
+    min_similarity_from_env,
+)
 from ai.embeddings import embedder_from_env, get_local_embedder
 from ai.providers import OpenAIClient, ProviderError, Usage
 from otto import audit
@@ -70,7 +77,8 @@ class AskResult:
         return list(by_document.values())
 
 
-def ask(identity: Identity, args: dict, trace_id: str | None, query_id: str | None = None) -> AskResult:
+def ask(identity: Identity, args: dict, trace_id: str | None,
+        query_id: str | None = None) -> AskResult:
     """Answer a question from the documents the caller's role may read, and log it."""
     started = time.perf_counter()
     question = args["query"].strip()
@@ -107,7 +115,7 @@ def ask(identity: Identity, args: dict, trace_id: str | None, query_id: str | No
     db.session.add(query)
     timings = {**retriever.timings, "retrieval_ms": (retrieved_at - started) * 1000,
                "answer_ms": (time.perf_counter() - retrieved_at) * 1000}
-    _record_telemetry(query, answer, timings, embedder.model_id, search.has_other_model_chunks())
+    _record_telemetry(query, answer, timings, embedder.model_id, search.has_other_model_documents())
     audit.record("rag_query", "rag_query", query.id,
                  changes={"result_count": len(citations), "provider": provider})
     db.session.flush()
@@ -137,7 +145,7 @@ def record_failed_query(identity: Identity, args: dict, trace_id: str | None, qu
 
 
 def answer_question(question: str, retrieved: list[RetrievedChunk]) -> Answer:
-    """The OpenAI answer when a chat provider is configured (extractive on failure), else extractive."""
+    """A chat model's answer when one is configured (extractive if it fails), else extractive."""
     threshold = min_similarity_from_env()
     client = answer_client()
     if client is None:
@@ -186,7 +194,7 @@ def _document_types(filters: dict) -> list[str] | None:
 
 
 def _record_telemetry(query: RagQuery, answer: Answer, timings: dict, model_id: str,
-                      other_model_chunks: bool) -> None:
+                      other_models_skipped: bool) -> None:
     usage = answer.usage or Usage(provider="local", model="extractive",
                                   latency_ms=int(timings.get("answer_ms", 0)))
     scores = [citation.score for citation in answer.citations]
@@ -199,14 +207,15 @@ def _record_telemetry(query: RagQuery, answer: Answer, timings: dict, model_id: 
         cost_usd=usage.cost_usd, groundedness_score=round(answer.groundedness, 4),
         degraded_mode=degraded, fallback_used=degraded, has_citations=bool(scores),
         is_grounded=grounded, is_high_quality=grounded and bool(scores) and not degraded,
-        details={"embedding_model": model_id, "other_model_chunks_skipped": other_model_chunks,
+        details={"embedding_model": model_id, "other_model_documents_skipped": other_models_skipped,
                  "fallback_reason": answer.fallback_reason,
                  **{name: round(value, 1) for name, value in timings.items()}},
     ))
     record_usage("ask_otto", usage)
 
 
-def list_queries(page: int, page_size: int, user_id: str | None = None) -> tuple[list[RagQuery], int]:
+def list_queries(page: int, page_size: int,
+                 user_id: str | None = None) -> tuple[list[RagQuery], int]:
     """The company's query log, newest first."""
     statement = select(RagQuery)
     if user_id:
@@ -219,7 +228,8 @@ def list_queries(page: int, page_size: int, user_id: str | None = None) -> tuple
     return list(rows), total
 
 
-def record_feedback(identity: Identity, query_id: str, rating: int, feedback: str | None) -> RagQuery:
+def record_feedback(identity: Identity, query_id: str, rating: int,
+                    feedback: str | None) -> RagQuery:
     """Store a 1-5 rating; only the query's author or a manager may (others see a 404)."""
     try:
         query_id = str(uuid.UUID(query_id))

@@ -5,8 +5,22 @@ from datetime import datetime
 from decimal import Decimal
 
 from pgvector.sqlalchemy import Vector
-from sqlalchemy import (JSON, BigInteger, Boolean, Computed, DateTime, Float, ForeignKey, Index, Integer,
-                        Numeric, String, Text, func, text)
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Computed,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -37,8 +51,8 @@ class RagDocument(TenantMixin, Timestamped, Base):
     __tablename__ = "rag_documents"
     __table_args__ = (
         # Identical content is recognised on re-upload; a failed or deleted copy does not count.
-        Index("uq_rag_documents_company_id_content_sha256", "company_id", "content_sha256", unique=True,
-              postgresql_where=text("NOT deleted AND indexing_status <> 'failed'")),
+        Index("uq_rag_documents_company_id_content_sha256", "company_id", "content_sha256",
+              unique=True, postgresql_where=text("NOT deleted AND indexing_status <> 'failed'")),
         Index("ix_rag_documents_company_id_created_at", "company_id", "created_at"),
     )
 
@@ -51,11 +65,13 @@ class RagDocument(TenantMixin, Timestamped, Base):
     content_type: Mapped[str] = mapped_column(String(128))
     content_sha256: Mapped[str] = mapped_column(String(64))
     document_type: Mapped[str] = mapped_column(
-        enum_column(enums.RAG_DOCUMENT_TYPE, "rag_document_type"), default="sop", server_default="sop")
+        enum_column(enums.RAG_DOCUMENT_TYPE, "rag_document_type"), default="sop",
+        server_default="sop")
     role_access: Mapped[str] = mapped_column(
         enum_column(enums.ROLE_ACCESS, "role_access"), default="all", server_default="all")
     indexing_status: Mapped[str] = mapped_column(
-        enum_column(enums.INDEXING_STATUS, "indexing_status"), default="pending", server_default="pending")
+        enum_column(enums.INDEXING_STATUS, "indexing_status"), default="pending",
+        server_default="pending")
     indexed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     chunk_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     indexing_progress: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -84,8 +100,10 @@ class RagChunk(TenantMixin, Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     source_type: Mapped[str] = mapped_column(
-        enum_column(enums.CHUNK_SOURCE, "chunk_source"), default="document", server_default="document")
-    document_id: Mapped[str | None] = mapped_column(ForeignKey("rag_documents.id", ondelete="CASCADE"))
+        enum_column(enums.CHUNK_SOURCE, "chunk_source"), default="document",
+        server_default="document")
+    document_id: Mapped[str | None] = mapped_column(
+        ForeignKey("rag_documents.id", ondelete="CASCADE"))
     call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.call_id", ondelete="CASCADE"))
     chunk_index: Mapped[int] = mapped_column(Integer)
     content: Mapped[str] = mapped_column(Text)
@@ -122,7 +140,8 @@ class RagQuery(TenantMixin, Base):
     conversation_id: Mapped[str | None] = mapped_column(String(128))
     uwc_request_id: Mapped[str | None] = mapped_column(String(128))
     query_context: Mapped[dict | None] = mapped_column(JSON)
-    provider: Mapped[str | None] = mapped_column(enum_column(enums.ANALYSIS_PROVIDER, "analysis_provider"))
+    provider: Mapped[str | None] = mapped_column(
+        enum_column(enums.ANALYSIS_PROVIDER, "analysis_provider"))
     user_rating: Mapped[int | None] = mapped_column(Integer)
     user_feedback: Mapped[str | None] = mapped_column(Text)
     feedback_received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -135,7 +154,8 @@ class RagTelemetry(TenantMixin, Base):
     __tablename__ = "rag_telemetry"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    query_id: Mapped[str] = mapped_column(ForeignKey("rag_queries.id", ondelete="CASCADE"), index=True)
+    query_id: Mapped[str] = mapped_column(
+        ForeignKey("rag_queries.id", ondelete="CASCADE"), index=True)
     citations_count: Mapped[int] = mapped_column(Integer, default=0)
     avg_citation_score: Mapped[float | None] = mapped_column(Float)
     latency_ms: Mapped[int | None] = mapped_column(Integer)
@@ -157,7 +177,9 @@ class AiUsageEvent(TenantMixin, Base):
     """One provider call (or local inference) with its tokens, latency and cost."""
 
     __tablename__ = "ai_usage_events"
-    __table_args__ = (Index("ix_ai_usage_events_company_id_created_at", "company_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_ai_usage_events_company_id_created_at", "company_id", "created_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     feature: Mapped[str] = mapped_column(String(32))

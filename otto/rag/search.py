@@ -1,4 +1,4 @@
-"""The two rankings of hybrid retrieval as SQL over rag_chunks, filtered by company, role and model."""
+"""Hybrid retrieval's two searches as SQL over rag_chunks, filtered by company, role and model."""
 
 import numpy as np
 from pgvector.sqlalchemy import Vector
@@ -44,6 +44,8 @@ _TERMS = "terms AS (SELECT tsvector_to_array(to_tsvector('english', :question)) 
 class CompanyChunkSearch:
     """ChunkSearch over one company's chunks that a role may read, of one embedding model."""
 
+    iterative_scan = "relaxed_order"
+
     def __init__(self, session: Session, company_id: str, role: str, model_id: str,
                  document_types: list[str] | None = None):
         self.session = session
@@ -61,7 +63,7 @@ class CompanyChunkSearch:
         """Nearest chunks by cosine distance through the HNSW index."""
         # relaxed_order lets the index scan continue past ef_search until `limit` rows pass the
         # company filter; the outer ORDER BY puts the slightly unordered rows back in order.
-        self.session.execute(text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
+        self.session.execute(text(f"SET LOCAL hnsw.iterative_scan = {self.iterative_scan}"))
         self.session.execute(text(f"SET LOCAL hnsw.ef_search = {HNSW_EF_SEARCH}"))
         statement = text(f"""
             WITH {_TERMS}, nearest AS MATERIALIZED (
@@ -99,18 +101,19 @@ class CompanyChunkSearch:
         """)
         return self._hits(statement, vector, limit, question=question)
 
-    def has_other_model_chunks(self) -> bool:
-        """Whether the company still holds chunks of another embedding model (re-index pending)."""
+    def has_other_model_documents(self) -> bool:
+        """Whether documents indexed with another embedding model wait for `otto reindex`."""
         return bool(self.session.execute(text("""
-            SELECT EXISTS (SELECT 1 FROM rag_chunks
-                           WHERE company_id = :company_id AND embedding_model <> :model)
+            SELECT EXISTS (SELECT 1 FROM rag_documents
+                           WHERE company_id = :company_id AND NOT deleted
+                             AND indexing_status = 'indexed' AND embedding_model <> :model)
         """), {"company_id": self.params["company_id"], "model": self.params["model"]}).scalar())
 
     def _hits(self, statement, vector: np.ndarray, limit: int, **params) -> list[Hit]:
+        expanding = ["role_access", *(["document_types"] if self.type_filter else [])]
         statement = statement.bindparams(
             bindparam("vector", type_=Vector(EMBEDDING_DIMENSIONS)),
-            bindparam("role_access", expanding=True),
-            *([bindparam("document_types", expanding=True)] if "document_types" in self.params else []),
+            *(bindparam(name, expanding=True) for name in expanding),
         )
         rows = self.session.execute(
             statement, {**self.params, **params, "vector": np.asarray(vector), "limit": limit})

@@ -8,7 +8,12 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ai.ingest import DETECTION_HEAD_BYTES, UnsupportedDocument, detect_document_type
-from jobs.ingest import INDEX_RETRY, INDEX_TIMEOUT_SECONDS, delete_document_artifacts, index_document
+from jobs.ingest import (
+    INDEX_RETRY,
+    INDEX_TIMEOUT_SECONDS,
+    delete_document_artifacts,
+    index_document,
+)
 from jobs.queues import enqueue
 from otto import audit
 from otto.db import db, utcnow
@@ -42,8 +47,8 @@ def upload_document(stream, filename: str | None, *, document_type: str, role_ac
             doc_type = detect_document_type(stored.read(DETECTION_HEAD_BYTES), filename)
     except UnsupportedDocument as error:
         files.delete(key)
-        raise field_error("body.file", f"Unsupported file ({error.detail}); upload {ALLOWED_TYPES_TEXT}.",
-                          "unsupported_type")
+        message = f"Unsupported file ({error.detail}); upload {ALLOWED_TYPES_TEXT}."
+        raise field_error("body.file", message, "unsupported_type")
 
     existing = live_document_with_hash(blob.sha256)
     if existing is not None:
@@ -53,8 +58,9 @@ def upload_document(stream, filename: str | None, *, document_type: str, role_ac
 
     document = RagDocument(
         id=document_id, company_id=company_id, uploaded_by=uploaded_by, filename=filename,
-        file_url=key, storage_key=key, file_size_bytes=blob.size, content_type=CONTENT_TYPES[doc_type],
-        content_sha256=blob.sha256, document_type=document_type, role_access=role_access,
+        file_url=key, storage_key=key, file_size_bytes=blob.size,
+        content_type=CONTENT_TYPES[doc_type], content_sha256=blob.sha256,
+        document_type=document_type, role_access=role_access,
     )
     try:
         with db.session.begin_nested():
@@ -69,13 +75,15 @@ def upload_document(stream, filename: str | None, *, document_type: str, role_ac
                           "file_size_bytes": blob.size, "role_access": role_access})
     enqueue("ingest", index_document, company_id, document.id, job_id=f"index-{document.id}",
             retry=INDEX_RETRY, timeout=INDEX_TIMEOUT_SECONDS)
-    log.info("document %s uploaded (%s, %d bytes), indexing queued", document.id, doc_type, blob.size)
+    log.info("document %s uploaded (%s, %d bytes), indexing queued",
+             document.id, doc_type, blob.size)
     return document, False
 
 
 def live_document_with_hash(sha256: str) -> RagDocument | None:
     return db.session.execute(
-        select(RagDocument).where(RagDocument.content_sha256 == sha256, RagDocument.deleted.is_(False),
+        select(RagDocument).where(RagDocument.content_sha256 == sha256,
+                                  RagDocument.deleted.is_(False),
                                   RagDocument.indexing_status != "failed")
     ).scalar_one_or_none()
 
@@ -127,7 +135,8 @@ def delete_document(document_id: str, deleted_by: str) -> RagDocument:
     document.deleted_at = utcnow()
     document.deleted_by = deleted_by
     document.indexing_status = "deleted"
-    removed = db.session.execute(delete(RagChunk).where(RagChunk.document_id == document.id)).rowcount
+    chunks = delete(RagChunk).where(RagChunk.document_id == document.id)
+    removed = db.session.execute(chunks).rowcount
 
     audit.record("document_deleted", "rag_document", document.id,
                  changes={"filename": document.filename, "chunks_removed": removed})

@@ -15,8 +15,16 @@ from otto.fields import utc_iso
 from otto.http import accepts
 from otto.idempotency import idempotent
 from otto.rag import ask, service
-from otto.rag.schemas import (DocumentListArgs, DocumentSchema, DocumentUploadArgs, FeedbackArgs,
-                              FeedbackQueryArgs, QueryLogArgs, RagQueryArgs, RagQuerySchema)
+from otto.rag.schemas import (
+    DocumentListArgs,
+    DocumentSchema,
+    DocumentUploadArgs,
+    FeedbackArgs,
+    FeedbackQueryArgs,
+    QueryLogArgs,
+    RagQueryArgs,
+    RagQuerySchema,
+)
 
 blp = Blueprint("rag", __name__, url_prefix="/api/v1/rag", description="RAG / Ask Otto")
 
@@ -83,7 +91,8 @@ class QueryFeedback(MethodView):
         args = {**query_args, **(body_args or {})}
         if "rating" not in args:
             raise field_error("body.rating", "Missing data for required field.", "required")
-        query = ask.record_feedback(current_identity(), query_id, args["rating"], args.get("feedback"))
+        query = ask.record_feedback(current_identity(), query_id, args["rating"],
+                                    args.get("feedback"))
         return envelope({"status": "feedback_recorded", "query_id": query.id})
 
 
@@ -140,7 +149,7 @@ class DocumentItem(MethodView):
     @roles("manager")
     @blp.response(200)
     def delete(self, document_id):
-        """Delete a document; its chunks go in the same transaction and it is never retrieved again."""
+        """Delete a document and, in the same transaction, its chunks: never retrieved again."""
         document = service.delete_document(document_id, current_identity().user_id)
         return envelope({"status": "deleted", "document_id": document.id})
 
@@ -151,7 +160,8 @@ def _upload_options() -> dict:
     try:
         return DocumentUploadArgs().load(raw)
     except ValidationError as error:
-        raise ApiError("The upload options are not valid.", status=422, error_code="VALIDATION_ERROR",
+        raise ApiError("The upload options are not valid.", status=422,
+                       error_code="VALIDATION_ERROR",
                        validation_errors=webargs_validation_errors({"form": error.messages}))
 
 

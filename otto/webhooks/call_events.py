@@ -72,17 +72,28 @@ def apply_call_event(company: Company, *, provider: str, external_call_id: str,
         _advance(call, outcome, direction)
     if duration is not None and (final or outcome in ("answered", "completed")):
         call.last_call_duration = duration
+    new_input = False
     if recording_url and call.recording_url != recording_url:
-        call.recording_url = recording_url
+        call.recording_url, new_input = recording_url, True
         log.info("call %s recording from %s", call.call_id, provider)
     if transcript and not call.transcript:
-        call.transcript = transcript
+        call.transcript, new_input = transcript, True
     if csr_id and _is_company_csr(csr_id):
         call.owner_id = csr_id
     if created:
         log.info("call %s created from %s call %s for company %s", call.call_id, provider,
                  external_call_id, company.id)
+    if new_input:
+        request_analysis_of(call)
     return call
+
+
+def request_analysis_of(call: Call) -> None:
+    """Queue transcription + analysis (after commit) now that the call has words or audio."""
+    from otto.analysis.service import request_analysis
+
+    db.session.flush()
+    request_analysis(call)
 
 
 def _advance(call: Call, outcome: str, direction: str) -> None:
@@ -113,6 +124,7 @@ def add_recording(call: Call, *, recording_sid: str, recording_url: str, duratio
                     "transcript": None})
     call.mobile_transcript = json.dumps(entries)
     call.recording_url = recording_url
+    request_analysis_of(call)
     return True
 
 

@@ -8,8 +8,14 @@ import pytest
 from llama_index.core.retrievers import BaseRetriever
 
 from ai.embeddings import get_local_embedder
-from ai.retrieval import (Hit, HybridRetriever, fuse, lexical_ranking, reciprocal_rank_fusion,
-                          retrieved_chunks)
+from ai.retrieval import (
+    Hit,
+    HybridRetriever,
+    fuse,
+    lexical_ranking,
+    reciprocal_rank_fusion,
+    retrieved_chunks,
+)
 
 
 def hit(chunk_id, text="", similarity=0.5, **term_counts):
@@ -41,7 +47,7 @@ def test_hits_without_a_question_term_are_not_ranked_lexically():
 
 
 def test_the_same_passage_in_two_renderings_takes_one_place():
-    passage = "The buyer may cancel this transaction at any time prior to midnight of the third day."
+    passage = "The buyer may cancel this transaction at any time before midnight of the third day."
     vector_hits = [hit("md", passage, 0.8), hit("pdf", passage.replace(".", " ."), 0.79),
                    hit("other", "Refunds are due within ten business days of the notice.", 0.6)]
 

@@ -1,7 +1,9 @@
 """Mobile v0 transcript analysis and the transcription of uploaded visit audio."""
 
 import json
+import time
 
+import time_machine
 from sqlalchemy import select
 
 from analysis_support import TRANSCRIPTS, make_call, run_ai_queue, scope
@@ -260,3 +262,14 @@ def test_the_audio_routes_report_transcription_progress_end_to_end(app, client, 
     analysis = client.get(f"/api/v1/mobile/audio/transcript-analysis/{call_id}",
                           headers=bearer(rep)).json
     assert analysis["farewell"]["follow_up_scheduled"] is True
+
+
+def test_analyze_transcript_is_limited_to_20_a_minute_per_user(app, client, company, manager):
+    call_id = make_call(app, company.id, in_person_transcript="Customer: Let's do it.")
+    url = f"/api/v1/mobile/audio/analyze-transcript/{call_id}"
+    with time_machine.travel(time.time(), tick=False):  # one clock minute for the whole burst
+        statuses = [client.post(url, headers=bearer(manager)).status_code for _ in range(20)]
+        limited = client.post(url, headers=bearer(manager))
+    assert statuses == [200] * 20
+    assert (limited.status_code, limited.json["error_code"]) == (429, "RATE_LIMIT_EXCEEDED")
+    assert 0 < int(limited.headers["Retry-After"]) <= 60

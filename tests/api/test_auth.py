@@ -6,7 +6,7 @@ import hmac
 import json
 import time
 
-import conftest
+import support
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -377,7 +377,7 @@ class ClerkIssuer:
 def clerk_app_client(servers, issuer: ClerkIssuer):
     import otto
 
-    settings = conftest.settings_for_tests(CLERK_JWKS_URL=issuer.jwks_url)
+    settings = support.settings_for_tests(CLERK_JWKS_URL=issuer.jwks_url)
     app = otto.create_app(settings, database_url=servers.database_url, redis_url=servers.redis_url)
     return app.test_client()
 
@@ -515,7 +515,7 @@ def test_clerk_compact_claims(clerk_client, clerk_issuer, company):
 def test_clerk_authorized_parties(servers, clerk_issuer, company):
     import otto
 
-    settings = conftest.settings_for_tests(
+    settings = support.settings_for_tests(
         CLERK_JWKS_URL=clerk_issuer.jwks_url, CLERK_AUTHORIZED_PARTIES="https://app.example.com"
     )
     client = otto.create_app(

@@ -205,6 +205,21 @@ def test_a_booked_call_books_the_lead_and_queues_geofence_and_push(app, client, 
     assert queued_job(app, f"push-unassigned-{company.id}-{call_id}") is not None
 
 
+def test_a_call_address_fills_an_address_less_contact_and_queues_research(app, client, company,
+                                                                         csr):
+    phone = unique_phone()
+    first = add_call(client, csr, phone_number=phone).get_json()["call_id"]
+    contact_id = load(app, company, Call, first).contact_card_id
+    assert load(app, company, ContactCard, contact_id).address is None
+
+    add_call(client, csr, phone_number=phone, address="7 Pine St")
+    assert load(app, company, ContactCard, contact_id).address == "7 Pine St"
+    assert queued_job(app, f"property-{company.id}-{contact_id}") is not None
+
+    add_call(client, csr, phone_number=phone, address="99 Job Site Rd")
+    assert load(app, company, ContactCard, contact_id).address == "7 Pine St"
+
+
 def test_a_naive_quote_date_is_company_local_time(app, client, make_company, make_user):
     company = make_company(timezone="America/Los_Angeles")
     csr = make_user(company, "csr")

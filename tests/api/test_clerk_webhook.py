@@ -5,10 +5,10 @@ import json
 import uuid
 from datetime import datetime, timezone
 
-import conftest
+import support
 import pytest
 import time_machine
-from conftest import FIXTURES
+from support import FIXTURES
 from sqlalchemy import func, select
 from svix.webhooks import Webhook
 
@@ -20,7 +20,7 @@ VECTORS = json.loads((CLERK / "svix_signature_vectors.json").read_text())
 PUBLISHED = VECTORS["published_vector"]
 FIXTURE_VECTOR = VECTORS["fixture_vector"]
 URL = "/api/v1/users/clerk-webhook"
-APP_SECRET = conftest.settings_for_tests().clerk_webhook_secret
+APP_SECRET = support.settings_for_tests().clerk_webhook_secret
 
 # The fixtures' own ids, rewritten per test so every test owns its organization and users.
 FIXTURE_ORG = "org_29w9IfBrPmcpi0IeBVaKtA7R94W"
@@ -122,7 +122,7 @@ def test_fixture_vector_over_user_created_bytes(servers):
 
     body = (CLERK / FIXTURE_VECTOR["payload_file"]).read_bytes()
     assert hashlib.sha256(body).hexdigest() == FIXTURE_VECTOR["payload_sha256"]
-    settings = conftest.settings_for_tests(CLERK_WEBHOOK_SECRET=FIXTURE_VECTOR["secret"])
+    settings = support.settings_for_tests(CLERK_WEBHOOK_SECRET=FIXTURE_VECTOR["secret"])
     fixture_app = otto.create_app(
         settings, database_url=servers.database_url, redis_url=servers.redis_url
     )
@@ -191,7 +191,7 @@ def test_signature_made_with_another_secret(client, app):
 def test_without_a_configured_secret_every_delivery_is_refused(servers):
     import otto
 
-    settings = conftest.settings_for_tests(CLERK_WEBHOOK_SECRET="")
+    settings = support.settings_for_tests(CLERK_WEBHOOK_SECRET="")
     no_secret = otto.create_app(
         settings, database_url=servers.database_url, redis_url=servers.redis_url
     )
@@ -202,7 +202,7 @@ def test_without_a_configured_secret_every_delivery_is_refused(servers):
 
 
 def test_webhook_needs_no_bearer_token_and_ignores_one(client, manager):
-    from conftest import bearer
+    from support import bearer
 
     body = b'{"type": "session.created", "data": {}}'
     response = post(client, body, {**signed(body), **bearer(manager)})

@@ -5,7 +5,7 @@ import logging
 import re
 import uuid
 
-import conftest
+import support
 import psycopg
 import pytest
 from local_http_stub import ClerkBackend
@@ -508,7 +508,7 @@ def clerk(clerk_backend):
 def clerk_client(servers, clerk_backend):
     import otto
 
-    settings = conftest.settings_for_tests(
+    settings = support.settings_for_tests(
         CLERK_SECRET_KEY="sk_test_stub", CLERK_API_URL=clerk_backend.url
     )
     app = otto.create_app(settings, database_url=servers.database_url, redis_url=servers.redis_url)

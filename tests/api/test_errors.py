@@ -4,7 +4,7 @@ import json
 import re
 import uuid
 
-import conftest
+import support
 import pytest
 from support import bearer
 from werkzeug.routing import IntegerConverter
@@ -51,7 +51,7 @@ def test_app(servers):
     from otto.errors import InvalidRequest
 
     app = otto.create_app(
-        conftest.settings_for_tests(),
+        support.settings_for_tests(),
         database_url=servers.database_url,
         redis_url=servers.redis_url,
     )
@@ -202,7 +202,7 @@ def test_503_when_redis_is_down(servers, tmp_path):
     import otto
 
     app = otto.create_app(
-        conftest.settings_for_tests(),
+        support.settings_for_tests(),
         database_url=servers.database_url,
         redis_url=f"unix://{tmp_path}/no-redis.sock",
     )

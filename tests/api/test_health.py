@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from conftest import TEST_SECRET, bearer
+from support import TEST_SECRET, bearer
 
 UTC_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 

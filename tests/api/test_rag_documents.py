@@ -1,4 +1,4 @@
-"""Ask Otto documents through the API: upload, indexing by the worker, failures, duplicates, deletion."""
+"""Ask Otto documents through the API: upload, indexing by the worker, failures, deletion."""
 
 import io
 import threading
@@ -6,9 +6,8 @@ import time
 
 import pypdf
 import pytest
-from sqlalchemy import func, select, text
-
 from rag_helpers import DOCUMENTS, ask, run_ingest, upload, upload_and_index
+from sqlalchemy import func, select, text
 from support import bearer
 
 SHINGLES_TEXT = """# Shingle warranty
@@ -48,7 +47,8 @@ def test_an_upload_is_indexed_by_the_worker(app, client, manager):
     data = response.json["data"]
     assert data["status"] == "pending" and data["duplicate"] is False and data["uwc_job_id"] is None
     assert data["file_url"].endswith(f"{data['document_id']}/ftc_cooling_off_rule_16cfr429.pdf")
-    assert document(client, manager, data["document_id"]).json["data"]["indexing_status"] == "pending"
+    pending = document(client, manager, data["document_id"]).json["data"]
+    assert pending["indexing_status"] == "pending"
 
     run_ingest(app)
 
@@ -225,7 +225,8 @@ def test_the_type_comes_from_the_bytes_not_the_name(app, client, manager):
 
 
 def test_a_json_body_is_refused_with_415(client, manager):
-    response = client.post("/api/v1/rag/documents/upload", json={"file": "x"}, headers=bearer(manager))
+    response = client.post("/api/v1/rag/documents/upload", json={"file": "x"},
+                           headers=bearer(manager))
 
     assert response.status_code == 415
     assert response.json["error_code"] == "UNSUPPORTED_MEDIA_TYPE"
@@ -307,12 +308,14 @@ def test_a_deleted_document_is_never_retrieved_again(app, client, manager):
     after = ask(client, manager, question).json["data"]
     assert after["citations"] == [] and after["confidence_score"] == 0
     assert document(client, manager, data["id"]).status_code == 404
-    assert client.delete(f"/api/v1/rag/documents/{data['id']}", headers=bearer(manager)).status_code == 404
+    again = client.delete(f"/api/v1/rag/documents/{data['id']}", headers=bearer(manager))
+    assert again.status_code == 404
     gone = client.get("/api/v1/rag/documents?status=deleted", headers=bearer(manager)).json
     assert [item["id"] for item in gone["items"]] == [data["id"]]
     assert gone["items"][0]["deleted"] is True
 
-    stored = app.extensions["otto"].settings.storage_dir / manager.company_id / "documents" / data["id"]
+    storage_dir = app.extensions["otto"].settings.storage_dir
+    stored = storage_dir / manager.company_id / "documents" / data["id"]
     assert any(stored.iterdir())
     run_ingest(app)
     assert not any(stored.iterdir())
@@ -372,7 +375,7 @@ def test_documents_are_for_managers_only(client, company, make_user, role):
 def test_reindex_moves_chunks_to_the_active_model(app, client, manager):
     from jobs.ingest import reindex_company
     from otto.db import db
-    from otto.rag.models import RagChunk, RagDocument
+    from otto.rag.models import RagChunk, RagDocument, RagTelemetry
     from otto.tenancy import tenant_scope
 
     question = "Within how many days do installers register the shingle roof?"
@@ -387,10 +390,34 @@ def test_reindex_moves_chunks_to_the_active_model(app, client, manager):
 
     stale = ask(client, manager, question).json["data"]
     assert stale["citations"] == []  # never a silent mix of models
+    with app.app_context(), tenant_scope(manager.company_id):
+        telemetry = db.session.execute(select(RagTelemetry).where(
+            RagTelemetry.query_id == stale["query_id"])).scalar_one()
+        assert telemetry.details["other_model_documents_skipped"] is True
 
     with app.app_context():
-        assert reindex_company(manager.company_id) == {"queued": 1, "model": "local:all-MiniLM-L6-v2-int8"}
+        queued = reindex_company(manager.company_id)
+    assert queued == {"queued": 1, "model": "local:all-MiniLM-L6-v2-int8"}
     run_ingest(app)
 
     fresh = ask(client, manager, question).json["data"]
     assert [citation["doc_id"] for citation in fresh["citations"]] == [data["id"]]
+
+
+def test_otto_reindex_queues_a_reindex_per_company(app, client, manager, monkeypatch):
+    from click.testing import CliRunner
+
+    import otto.cli
+
+    data = upload_and_index(app, client, manager, SHINGLES_TEXT.encode(), "warranty.md")
+    monkeypatch.setattr(otto.cli, "_app", lambda *args: app)
+
+    command = ["reindex", "--company", manager.company_id, "--force"]
+    result = CliRunner().invoke(otto.cli.main, command)
+    run_ingest(app)
+
+    assert result.exit_code == 0, result.output
+    assert "re-indexing queued for 1 company" in result.output
+    after = document(client, manager, data["id"]).json["data"]
+    assert after["indexing_status"] == "indexed"
+    assert after["indexed_at"] > data["indexed_at"]

@@ -1,10 +1,9 @@
 """Ask Otto with OpenAI configured, against a local OpenAI-compatible stub server."""
 
 import pytest
-from sqlalchemy import select
-
 from local_http_stub import StubServer
 from rag_helpers import DOCUMENTS, ask, upload_and_index
+from sqlalchemy import select
 from support import bearer
 
 CHAT = ("POST", "/v1/chat/completions")
@@ -12,7 +11,8 @@ CHAT = ("POST", "/v1/chat/completions")
 
 def chat_reply(content: str):
     def answer(path, body):
-        return 200, {"choices": [{"index": 0, "message": {"role": "assistant", "content": content}}],
+        message = {"role": "assistant", "content": content}
+        return 200, {"choices": [{"index": 0, "message": message}],
                      "usage": {"prompt_tokens": 812, "completion_tokens": 41}}
     return answer
 
@@ -63,6 +63,7 @@ def test_a_citation_to_a_chunk_the_model_was_not_given_is_dropped(app, client, i
     assert body["model"] == "gpt-4o-mini"
     prompt = body["messages"][-1]["content"]
     assert "How long does a homeowner have to cancel?" in prompt
+    assert "[3] (" in prompt and "[4] (" not in prompt
     assert data["citations"][0]["chunk_text"].rstrip("…")[:80] in " ".join(prompt.split())
     events, telemetry = usage_events(app, indexed_manager.company_id)
     assert [(e.provider, e.model, e.tokens_in, e.tokens_out) for e in events] == [
@@ -114,3 +115,23 @@ def test_the_stream_reports_the_openai_provider(client, indexed_manager, openai_
     body = response.get_data(as_text=True)
     assert "event: metadata" in body and '"provider": "openai"' in body
     assert "Until midnight" in body
+
+
+def test_a_failing_embedding_provider_is_a_502_or_an_error_event(app, client, indexed_manager,
+                                                                openai_stub, monkeypatch):
+    monkeypatch.setenv("EMBEDDING_PROVIDER", "openai")
+    openai_stub.routes[("POST", "/v1/embeddings")] = (503, {"error": {"message": "down"}})
+    question = {"query": "How long does a homeowner have to cancel?", "conversation_id": "c-9"}
+
+    plain = client.post("/api/v1/rag/query", json=question, headers=bearer(indexed_manager))
+    streamed = client.post("/api/v1/rag/query", json=question,
+                           headers={**bearer(indexed_manager), "Accept": "text/event-stream"})
+
+    assert plain.status_code == 502
+    assert plain.json["error_code"] == "EXTERNAL_SERVICE_ERROR"
+    body = streamed.get_data(as_text=True)
+    assert streamed.status_code == 200
+    assert body.index("event: start") < body.index("event: error")
+    assert '"code": "EXTERNAL_SERVICE_ERROR"' in body
+    log = client.get("/api/v1/rag/queries", headers=bearer(indexed_manager)).json["items"]
+    assert [(item["conversation_id"], item["answer_text"]) for item in log] == [("c-9", None)]

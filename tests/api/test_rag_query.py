@@ -5,12 +5,13 @@ import re
 import uuid
 
 import pytest
+from rag_helpers import DOCUMENTS, ask, run_ingest, upload
 from sqlalchemy import select
-
-from rag_helpers import DOCUMENTS, ask, upload, run_ingest
 from support import bearer
 
 NO_ANSWER = "I couldn't find this in your company's documents or data."
+ABANDONED = "What is the maximum abandoned-call rate for a campaign?"
+RECEIPT = "What must an insulation installer put on the receipt?"
 MANAGER_ONLY = b"""# Commission plan
 
 Sales reps earn a 7 percent commission on every signed roof replacement, paid on the 15th
@@ -73,7 +74,7 @@ def test_an_answer_cites_only_chunks_of_the_companys_documents(app, client, libr
     from otto.rag.models import RagChunk
     from otto.tenancy import tenant_scope
 
-    response = ask(client, library.manager, "What is the maximum abandoned-call rate for a campaign?")
+    response = ask(client, library.manager, ABANDONED)
 
     assert response.status_code == 200
     data = response.json["data"]
@@ -133,20 +134,21 @@ def test_another_company_never_sees_these_chunks(app, client, library, make_comp
     from rag_helpers import upload_and_index
 
     other = make_user(make_company(), "manager")
-    own = upload_and_index(app, client, other, DOCUMENTS / "ftc_home_insulation_rule_16cfr460_excerpt.md")
+    insulation_rule = DOCUMENTS / "ftc_home_insulation_rule_16cfr460_excerpt.md"
+    own = upload_and_index(app, client, other, insulation_rule)
 
-    abandoned = ask(client, other, "What is the maximum abandoned-call rate for a campaign?").json["data"]
-    insulation = ask(client, other, "What must an insulation installer put on the receipt?").json["data"]
+    abandoned = ask(client, other, ABANDONED).json["data"]
+    insulation = ask(client, other, RECEIPT).json["data"]
 
     assert {citation["doc_id"] for citation in abandoned["citations"]} <= {own["id"]}
     assert "three percent" not in abandoned["answer"]
     assert {citation["doc_id"] for citation in insulation["citations"]} == {own["id"]}
-    mine = ask(client, library.manager, "What must an insulation installer put on the receipt?")
+    mine = ask(client, library.manager, RECEIPT)
     assert own["id"] not in {citation["doc_id"] for citation in mine.json["data"]["citations"]}
 
 
 def test_filters_only_narrow(client, library):
-    question = "What is the maximum abandoned-call rate for a campaign?"
+    question = ABANDONED
 
     narrowed = ask(client, library.manager, question, filters={"document_type": "faq"})
 

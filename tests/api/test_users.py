@@ -3,9 +3,9 @@
 import re
 import uuid
 
-import conftest
+import support
 import pytest
-from conftest import bearer
+from support import bearer
 from local_http_stub import ClerkBackend
 from sqlalchemy import select
 
@@ -475,7 +475,7 @@ def clerk(clerk_backend):
 def clerk_client(servers, clerk_backend):
     import otto
 
-    settings = conftest.settings_for_tests(
+    settings = support.settings_for_tests(
         CLERK_SECRET_KEY="sk_test_stub", CLERK_API_URL=clerk_backend.url
     )
     app = otto.create_app(settings, database_url=servers.database_url, redis_url=servers.redis_url)

@@ -11,7 +11,9 @@ from webhook_helpers import (
     callrail_signature,
     count,
     daytime_zone,
+    empty_queue,
     fixture_bytes,
+    queued_functions,
     rows,
     run_jobs,
     settings_changed,
@@ -79,6 +81,14 @@ class CallRailAccount:
         )
         with at_delivery_time(body):
             return self.client.post(path, data=body, headers=headers)
+
+
+@pytest.fixture(autouse=True)
+def analysis_jobs_stay_queued(app):
+    """Recordings queue analysis jobs; these tests check the queueing and never run them."""
+    empty_queue(app, "ai")
+    yield
+    empty_queue(app, "ai")
 
 
 @pytest.fixture
@@ -157,6 +167,10 @@ class TestPublishedVector:
         assert call.phone_number == "+15550100111" and call.name == "Casey Example"
         assert call.recording_url.startswith("https://app.callrail.com/calls/766970532/recording")
         assert call.last_call_duration == 13
+        assert (call.analysis_status, queued_functions(app, "ai")) == (
+            "in_progress",
+            ["jobs.analysis.analyze_call"],
+        )
         [contact] = rows(app, ContactCard, company.id)
         [lead] = rows(app, Lead, company.id)
         assert (contact.primary_phone, contact.first_name, lead.status) == (
@@ -396,6 +410,7 @@ class TestFixtures:
             "Hi, my roof leaks.",
         )
         assert timeline(app, account.company.id) == ["call_missed"]
+        assert queued_functions(app, "ai") == ["jobs.analysis.analyze_call"]  # once, not per copy
 
     def test_the_company_is_found_by_callrail_account_id_when_the_number_is_unknown(
         self, app, account

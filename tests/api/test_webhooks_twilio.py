@@ -10,7 +10,9 @@ from twilio.request_validator import RequestValidator
 from webhook_helpers import (
     count,
     daytime_zone,
+    empty_queue,
     fixture_bytes,
+    queued_functions,
     rows,
     run_jobs,
     settings_changed,
@@ -99,6 +101,14 @@ def texts_stay_local(monkeypatch):
         "transport_for",
         lambda company: service.LocalTransport(company.primary_tracking_number),
     )
+
+
+@pytest.fixture(autouse=True)
+def analysis_jobs_stay_queued(app):
+    """Recordings queue analysis jobs; these tests check the queueing and never run them."""
+    empty_queue(app, "ai")
+    yield
+    empty_queue(app, "ai")
 
 
 @pytest.fixture
@@ -338,6 +348,7 @@ class TestVoice:
             None,
         )
         assert call.recording_url == recording["recording_url"]
+        assert queued_functions(app, "ai") == ["jobs.analysis.analyze_call"]
         timeline = sorted(e.event_type for e in rows(app, EventLog, company.id))
         assert timeline == ["call_completed", "call_received"]
 
@@ -423,6 +434,7 @@ class TestVoice:
             "1:05",
             "https://api.twilio.com/Recordings/RE1",
         )
+        assert queued_functions(app, "ai") == ["jobs.analysis.analyze_call"]
 
     def test_a_call_to_an_unknown_number_hangs_up_and_is_kept_unmatched(self, app, twilio_account):
         body = twilio_account.body("voice_incoming_call").replace(

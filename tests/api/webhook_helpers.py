@@ -129,3 +129,18 @@ def settings_changed(app, **changes):
         yield
     finally:
         state.settings = original
+
+
+def queued_functions(app, queue_name: str) -> list[str]:
+    """The function names of the jobs waiting on a queue."""
+    from rq import Queue
+
+    return [
+        job.func_name for job in Queue(queue_name, connection=app.extensions["otto"].redis).jobs
+    ]
+
+
+def empty_queue(app, queue_name: str) -> None:
+    from rq import Queue
+
+    Queue(queue_name, connection=app.extensions["otto"].redis).empty()

@@ -14,7 +14,7 @@ import pytest
 
 from ai.embeddings import get_local_embedder
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 @pytest.fixture(scope="session")
