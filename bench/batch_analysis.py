@@ -16,13 +16,60 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
-from bench.rag_support import ROOT, bench_app, drop_company, fresh_company, percentiles
+import numpy as np
 
+ROOT = Path(__file__).resolve().parent.parent
 TRANSCRIPTS = ROOT / "tests" / "fixtures" / "transcripts"
+# Servers of its own (PostgreSQL, Redis, blobs): a running `otto run` never sees these jobs.
+DATA_DIR = ROOT / "var" / "bench-analysis"
 BIN = Path(sys.executable).parent
 CHUNK = 50
+
+
+def bench_app():
+    """The Flask app on the benchmark's embedded servers, migrated to the latest revision."""
+    from otto import create_app
+    from otto.config import Settings
+    from otto.migrate import upgrade
+    from otto.runtime import start_embedded
+
+    environ = {**os.environ, "OTTO_DATA_DIR": str(DATA_DIR), "LOG_LEVEL": "WARNING"}
+    settings = Settings.from_env(environ)
+    servers = start_embedded(settings, database="otto_bench")
+    upgrade(servers.database_owner_url)
+    app = create_app(settings, database_url=servers.database_url, redis_url=servers.redis_url)
+    app.extensions["bench_servers"] = servers  # the embedded servers live as long as the app
+    return app
+
+
+def fresh_company(app) -> tuple[str, str]:
+    """A new company with one manager; returns (company_id, manager user id)."""
+    from otto.demo import ensure_user
+
+    company_id = f"org_bench_batch_{uuid.uuid4().hex[:8]}"
+    user_id = f"user_bench_{uuid.uuid4().hex[:8]}"
+    with app.app_context():
+        ensure_user(company_id, user_id, "manager")
+    return company_id, user_id
+
+
+def drop_company(app, company_id: str) -> None:
+    """Remove the company with every row it owns (foreign keys cascade)."""
+    from sqlalchemy import text
+
+    from otto.db import db
+
+    with app.app_context():
+        db.session.execute(text("DELETE FROM companies WHERE id = :id"), {"id": company_id})
+        db.session.commit()
+
+
+def percentiles(values_ms: list[float]) -> str:
+    p50, p95 = np.percentile(values_ms, [50, 95])
+    return f"p50 {p50:.0f} ms, p95 {p95:.0f} ms"
 
 
 def fixture_transcripts() -> list[tuple[str, str]]:
@@ -87,7 +134,7 @@ def main() -> None:
     from otto.auth.tokens import mint_local_token
 
     app = bench_app()
-    company_id, user_id = fresh_company(app, "batch")
+    company_id, user_id = fresh_company(app)
     headers = {"Authorization": "Bearer " + mint_local_token(
         app.extensions["otto"].settings.jwt_secret, user_id=user_id, company_id=company_id,
         role="manager", ttl_seconds=3600)}

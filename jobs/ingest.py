@@ -1,6 +1,9 @@
 """Jobs of the `ingest` queue: index a document, remove a deleted one's file, re-index a company."""
 
 import logging
+import signal
+import time
+from contextlib import contextmanager
 from dataclasses import replace
 
 import numpy as np
@@ -27,8 +30,8 @@ from otto.tenancy import tenant_scope
 log = logging.getLogger(__name__)
 
 INDEX_RETRY = Retry(max=3, interval=[10, 60, 300])
-# The whole indexing job, parsing included; RQ stops a job that runs longer (a hung parser).
-INDEX_TIMEOUT_SECONDS = 300
+# Parsing one file may take this long; a parser still busy then is stopped (spec: 120 s).
+PARSE_TIMEOUT_SECONDS = 120
 EMBED_BATCH = 32
 # (chunk tokens, overlap): MiniLM reads 256 tokens at most; OpenAI's models take far more.
 OPENAI_CHUNK_TOKENS = (800, 150)
@@ -52,7 +55,8 @@ def index_document(company_id: str, document_id: str) -> dict:
         try:
             embedder = embedder_from_env()
             doc_type = DOCUMENT_TYPES_BY_CONTENT_TYPE[document.content_type]
-            parsed = parse_document(storage().path(document.storage_key), doc_type)
+            with parse_deadline(PARSE_TIMEOUT_SECONDS):
+                parsed = parse_document(storage().path(document.storage_key), doc_type)
             _progress(document, PARSED)
 
             phase = "split"
@@ -93,20 +97,45 @@ def reindex_company(company_id: str, force: bool = False) -> dict:
 
     model_id = embedder_from_env().model_id
     with tenant_scope(company_id):
-        statement = select(RagDocument.id).where(RagDocument.deleted.is_(False),
-                                                 RagDocument.indexing_status != "failed")
+        statement = select(RagDocument.id, RagDocument.file_size_bytes).where(
+            RagDocument.deleted.is_(False), RagDocument.indexing_status != "failed")
         if not force:
             statement = statement.where(RagDocument.embedding_model.is_distinct_from(model_id))
-        document_ids = db.session.execute(statement).scalars().all()
+        documents = db.session.execute(statement).all()
         db.session.rollback()
 
-    for document_id in document_ids:
+    for document_id, size in documents:
         enqueue("ingest", index_document, company_id, document_id, job_id=f"index-{document_id}",
-                retry=INDEX_RETRY, timeout=INDEX_TIMEOUT_SECONDS, company_id=company_id,
+                retry=INDEX_RETRY, timeout=index_timeout(size), company_id=company_id,
                 after_commit=False)
     log.info("company %s: %d document(s) queued for re-indexing with %s",
-             company_id, len(document_ids), model_id)
-    return {"queued": len(document_ids), "model": model_id}
+             company_id, len(documents), model_id)
+    return {"queued": len(documents), "model": model_id}
+
+
+def index_timeout(size_bytes: int) -> int:
+    """The job's time limit: parsing plus a minute of embedding per megabyte of file."""
+    return PARSE_TIMEOUT_SECONDS + 180 + 60 * (size_bytes // 1_000_000)
+
+
+@contextmanager
+def parse_deadline(seconds: int):
+    """Bring the job's SIGALRM deadline (RQ's death penalty) forward to `seconds` from now.
+
+    A parser still running then gets RQ's JobTimeoutException; the job's own deadline is
+    restored afterwards. Outside a worker no alarm is pending and nothing changes.
+    """
+    job_seconds_left = signal.alarm(0)
+    if not job_seconds_left:
+        yield
+        return
+    started = time.monotonic()
+    signal.alarm(min(seconds, job_seconds_left))
+    try:
+        yield
+    finally:
+        elapsed = int(time.monotonic() - started)
+        signal.alarm(max(1, job_seconds_left - elapsed))
 
 
 def chunk_size(embedder: Embedder) -> tuple[int, int]:

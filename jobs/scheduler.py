@@ -7,9 +7,6 @@ from rq.scheduler import RQScheduler
 
 log = logging.getLogger(__name__)
 
-TICK_SECONDS = 30
-
-
 class PeriodicTask:
     def __init__(self, name: str, every_seconds: int, func):
         self.name, self.every_seconds, self.func = name, every_seconds, func
@@ -18,9 +15,11 @@ class PeriodicTask:
 
 def periodic_tasks() -> list[PeriodicTask]:
     """Ticks registered by feature areas; each enqueues its work and returns at once."""
+    from otto.dashboard.broadcast import UPDATE_INTERVAL_SECONDS, broadcast_live_metrics
     from otto.webhooks.processing import purge_settled_events, sweep_stuck_events
 
     return [
+        PeriodicTask("live-metrics", UPDATE_INTERVAL_SECONDS, broadcast_live_metrics),
         PeriodicTask("webhook-sweep", 120, sweep_stuck_events),
         PeriodicTask("webhook-purge", 24 * 3600, purge_settled_events),
     ]

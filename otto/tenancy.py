@@ -33,6 +33,10 @@ def clear_company() -> None:
 @contextmanager
 def tenant_scope(company_id: str | None):
     """Run a block as `company_id`; the previous tenant comes back afterwards."""
+    previous = _current_company.get()
+    if previous == company_id:
+        yield  # already this company's context: no round trip to set it again
+        return
     token = _current_company.set(company_id)
     session = db.session()
     if session.in_transaction():
@@ -42,7 +46,7 @@ def tenant_scope(company_id: str | None):
     finally:
         _current_company.reset(token)
         if session.in_transaction():
-            _apply_rls_setting(session.connection(), _current_company.get())
+            _apply_rls_setting(session.connection(), previous)
 
 
 def _apply_rls_setting(connection, company_id: str | None) -> None:

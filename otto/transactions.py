@@ -1,9 +1,13 @@
 """One transaction per request or job; side effects (enqueues, SMS) run only after commit."""
 
+import logging
+
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from otto.db import db
+
+log = logging.getLogger(__name__)
 
 
 def on_commit(callback) -> None:
@@ -13,9 +17,14 @@ def on_commit(callback) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session) -> None:
+    # The data is committed: a failing side effect (Redis down) is logged, never turned into
+    # an error for work that already happened. Stored webhooks are swept and re-enqueued.
     callbacks = session.info.pop("on_commit", [])
     for callback in callbacks:
-        callback()
+        try:
+            callback()
+        except Exception:
+            log.exception("after-commit side effect %s failed", getattr(callback, "__qualname__", callback))
 
 
 @event.listens_for(Session, "after_soft_rollback")

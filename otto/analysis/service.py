@@ -124,17 +124,6 @@ def completed_status(analysis: CallAnalysis) -> dict:
             "result": {"analysis_id": analysis.id, "analysis_version": analysis.analysis_version}}
 
 
-def call_job_status(call: Call) -> dict | None:
-    """The status of the call's newest analysis job, told by the call row and the RQ job."""
-    latest = latest_analysis(call.call_id)
-    job_id = analysis_job_id(call.call_id, (latest.version_number if latest else 0) + 1)
-    status = _job_status(job_id, call.company_id)
-    if call.analysis_status == "failed":
-        status = status or queued_status(job_id, None)
-        return {**status, "status": "failed", "error": call.analysis_error}
-    return status
-
-
 def _job_status(job_id: str, company_id: str) -> dict | None:
     return job_status(job_id, current_app.extensions["otto"].redis, company_id)
 

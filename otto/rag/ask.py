@@ -82,6 +82,7 @@ def ask(identity: Identity, args: dict, trace_id: str | None,
     """Answer a question from the documents the caller's role may read, and log it."""
     started = time.perf_counter()
     question = args["query"].strip()
+    # Analytical questions are answered from documents only: no facts from call data yet.
     query_type, intent = classify_question(question)
     filters = args.get("filters") or {}
 

@@ -8,12 +8,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ai.ingest import DETECTION_HEAD_BYTES, UnsupportedDocument, detect_document_type
-from jobs.ingest import (
-    INDEX_RETRY,
-    INDEX_TIMEOUT_SECONDS,
-    delete_document_artifacts,
-    index_document,
-)
+from jobs.ingest import INDEX_RETRY, delete_document_artifacts, index_document, index_timeout
 from jobs.queues import enqueue
 from otto import audit
 from otto.db import db, utcnow
@@ -74,7 +69,7 @@ def upload_document(stream, filename: str | None, *, document_type: str, role_ac
                  changes={"filename": filename, "content_type": document.content_type,
                           "file_size_bytes": blob.size, "role_access": role_access})
     enqueue("ingest", index_document, company_id, document.id, job_id=f"index-{document.id}",
-            retry=INDEX_RETRY, timeout=INDEX_TIMEOUT_SECONDS)
+            retry=INDEX_RETRY, timeout=index_timeout(blob.size))
     log.info("document %s uploaded (%s, %d bytes), indexing queued",
              document.id, doc_type, blob.size)
     return document, False

@@ -141,24 +141,41 @@ def test_unreadable_documents_fail_with_a_reason_and_no_chunks(app, client, mana
     assert chunk_count(app, manager.company_id, data["id"]) == 0
 
 
-def test_a_hung_parser_is_stopped_by_the_job_time_limit(app, client, manager, monkeypatch):
+def test_a_hung_parser_is_stopped_by_the_parse_deadline(app, client, manager, monkeypatch):
     import jobs.ingest
-    from otto.rag import service
 
     def hang(*args):
-        time.sleep(30)
+        time.sleep(60)
 
-    monkeypatch.setattr(service, "INDEX_TIMEOUT_SECONDS", 1)
+    monkeypatch.setattr(jobs.ingest, "PARSE_TIMEOUT_SECONDS", 1)
     monkeypatch.setattr(jobs.ingest, "parse_document", hang)
     response = upload(client, manager, SHINGLES_TEXT.encode(), "hangs.md")
 
     started = time.monotonic()
     run_ingest(app)
 
-    assert time.monotonic() - started < 15
+    assert time.monotonic() - started < 30
     data = document(client, manager, response.json["data"]["document_id"]).json["data"]
     assert data["indexing_status"] == "failed"
     assert data["error_message"].startswith("parser_timeout")
+
+
+def test_the_job_time_limit_stops_a_job_that_runs_too_long(app, client, manager, monkeypatch):
+    import jobs.ingest
+    from otto.rag import service
+
+    def slow_embed(*args):
+        time.sleep(60)
+
+    monkeypatch.setattr(service, "index_timeout", lambda size: 2)
+    monkeypatch.setattr(jobs.ingest, "_embed", slow_embed)
+    response = upload(client, manager, SHINGLES_TEXT.encode(), "slow.md")
+
+    run_ingest(app)
+
+    data = document(client, manager, response.json["data"]["document_id"]).json["data"]
+    assert data["indexing_status"] == "failed"
+    assert data["error_message"].startswith("timeout")
 
 
 def test_a_transient_failure_is_retried_then_fails_visibly(app, client, manager, monkeypatch):
