@@ -114,7 +114,7 @@ def reindex_company(company_id: str, force: bool = False) -> dict:
 
 
 def index_timeout(size_bytes: int) -> int:
-    """The job's time limit: parsing plus a minute of embedding per megabyte of file."""
+    """The job's time limit: the parse deadline, three minutes more, and a minute per megabyte."""
     return PARSE_TIMEOUT_SECONDS + 180 + 60 * (size_bytes // 1_000_000)
 
 

@@ -16,10 +16,12 @@ class PeriodicTask:
 def periodic_tasks() -> list[PeriodicTask]:
     """Ticks registered by feature areas; each enqueues its work and returns at once."""
     from otto.dashboard.broadcast import UPDATE_INTERVAL_SECONDS, broadcast_live_metrics
+    from otto.post_call.service import queue_heuristic_analyses
     from otto.webhooks.processing import purge_settled_events, sweep_stuck_events
 
     return [
         PeriodicTask("live-metrics", UPDATE_INTERVAL_SECONDS, broadcast_live_metrics),
+        PeriodicTask("post-call-heuristics", 60, queue_heuristic_analyses),
         PeriodicTask("webhook-sweep", 120, sweep_stuck_events),
         PeriodicTask("webhook-purge", 24 * 3600, purge_settled_events),
     ]

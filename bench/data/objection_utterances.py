@@ -6,8 +6,10 @@ objection categories a careful reviewer would file for the whole exchange. Quest
 count as Price/Budget only once the company has named a price.
 
 `LABELLED_UTTERANCES` was in view while the cue lists and prototypes were written, so it
-flatters them; `HELD_OUT_UTTERANCES` was written once they were settled and was not used to
-change the detector, so its figure is the one to trust.
+flatters them. `HELD_OUT_UTTERANCES` was written once they were settled, but its mistakes were
+later used to adjust the cues, so it flatters them too; `bench/data/objection_fresh.py` was
+written before that adjustment and never used to change the detector: its figure is the one
+to trust.
 """
 
 from __future__ import annotations
