@@ -1,14 +1,17 @@
-"""Jobs of the `ai` queue that analyse calls: full analysis, mobile v0, heuristic post-call."""
+"""Jobs of the `ai` queue that analyse calls and visits: full analysis, recorded sales visits,
+mobile v0, heuristic post-call."""
 
 import logging
 import time
+import uuid
 from zoneinfo import ZoneInfo
 
 from ai.analysis import analyze_transcript, analyze_transcript_openai
-from ai.speech import TranscriptionError
+from ai.providers import Usage
+from ai.speech import LOCAL_ASR_MODEL, TranscriptionError, transcribe
 from ai.transcript import Transcript, TranscriptError
 from jobs.runner import report_progress
-from jobs.transcription import last_attempt, transcribe_call_recording
+from jobs.transcription import last_attempt, stage, transcribe_call_recording
 from otto.analysis.effects import apply_analysis
 from otto.analysis.service import analysis_client, local_usage
 from otto.analysis.versions import call_transcript_for, latest_analysis, store_analysis
@@ -16,6 +19,11 @@ from otto.calls.models import Call
 from otto.companies.models import Company
 from otto.db import db
 from otto.rag.usage import record_usage
+from otto.recordings.analysis import (apply_visit_analysis, read_verdict, store_visit_analysis,
+                                      store_visit_transcript, stored_visit_transcript)
+from otto.recordings.models import RecordingSession
+from otto.recordings.service import set_processing_status
+from otto.storage import StorageError, storage
 from otto.tenancy import tenant_scope
 
 log = logging.getLogger(__name__)
@@ -85,6 +93,63 @@ def run_analysis(transcript: Transcript) -> dict:
     return analysis
 
 
+def analyze_visit(company_id: str, session_id: str) -> dict:
+    """A recorded visit's audio → transcript (kept as ghost-mode retention allows) → analysis →
+    its recording_analyses row and domain effects (spec §4.10).
+
+    Missing or unreadable audio fails the transcription at once, with the reason on the session;
+    other errors are retried and fail the step they hit after the last attempt. Ephemeral audio
+    is deleted once the job is done with it.
+    """
+    with tenant_scope(company_id):
+        session = db.session.get(RecordingSession, session_id)
+        if session is None or session.company_id != company_id:
+            log.info("recording session %s is gone; nothing to analyse", session_id)
+            return {"status": "skipped"}
+        if session.analysis_status == "completed" or session.audio_storage_mode == "not_stored":
+            log.info("recording session %s: analysis %s, audio %s; not analysed again", session_id,
+                     session.analysis_status, session.audio_storage_mode)
+            return {"status": "skipped"}
+
+        try:
+            transcript = stored_visit_transcript(session)
+            if transcript is None:
+                stage("transcribing", 10)
+                transcript = _transcribe_session(session)
+            _advance(session, "transcription_status", "completed")
+            _advance(session, "analysis_status", "in_progress")
+            db.session.commit()  # the words and the statuses so far outlive a failed analysis
+
+            stage("analyzing", 50)
+            _describe_visit(transcript, session)
+            started = time.perf_counter()
+            analysis = run_analysis(transcript)
+            verdict = read_verdict(analysis, transcript)
+            elapsed_ms = int((time.perf_counter() - started) * 1000)
+
+            stage("saving", 90)
+            row = store_visit_analysis(session, analysis, verdict, elapsed_ms)
+            apply_visit_analysis(session, row, analysis, verdict)
+            _advance(session, "analysis_status", "completed")
+            session.error_message = None
+            _drop_ephemeral_audio(session)
+            db.session.commit()
+        except TranscriptionError as error:
+            return _visit_failed(session_id, f"The audio could not be transcribed: {error}")
+        except TranscriptError as error:
+            return _visit_failed(session_id, f"The recording could not be analysed: {error}")
+        except Exception:
+            db.session.rollback()
+            if last_attempt():
+                _visit_failed(session_id, "The visit analysis failed after several attempts.")
+            raise
+
+        stage("done", 100)
+        log.info("recording session %s analysed: outcome %s (analysis %s)", session_id,
+                 row.outcome, row.id)
+        return {"status": "completed", "analysis_id": row.id, "outcome": row.outcome}
+
+
 def analyze_transcript_v0(company_id: str, call_id: int, process: str = "v0") -> dict:
     """The mobile v0 extraction of a call's visit transcript, run in the background."""
     from otto.analysis.visits import analyze_visit_v0
@@ -135,4 +200,75 @@ def _analysis_failed(call_id: int, reason: str) -> dict:
         call.analysis_status, call.analysis_error = "failed", reason
         db.session.commit()
     log.warning("call %s: analysis failed: %s", call_id, reason)
+    return {"status": "failed", "error": reason}
+
+
+def _transcribe_session(session: RecordingSession) -> Transcript:
+    """The session's stored audio through speech recognition; the transcript row is kept as
+    ghost-mode retention allows."""
+    if not session.audio_url:
+        raise TranscriptionError("no audio was uploaded")
+    try:
+        path = storage().path(session.audio_url)
+    except StorageError:
+        raise TranscriptionError("the audio location is not a storage key") from None
+    if not path.is_file():
+        raise TranscriptionError("the uploaded audio is missing from storage")
+
+    started = time.perf_counter()
+    transcript = transcribe(path, on_usage=lambda usage: record_usage("analysis", usage))
+    elapsed_ms = int((time.perf_counter() - started) * 1000)
+    provider = transcript.metadata.get("provider")
+    if provider == "local":
+        record_usage("analysis", Usage(provider="local", model=LOCAL_ASR_MODEL,
+                                       latency_ms=elapsed_ms))
+    prefix = "openai" if provider == "openai" else "local"
+    store_visit_transcript(session, transcript, job_id=f"{prefix}_{uuid.uuid4().hex}",
+                           model=transcript.metadata.get("model"), processing_ms=elapsed_ms)
+    return transcript
+
+
+def _describe_visit(transcript: Transcript, session: RecordingSession) -> None:
+    """A visit is a sales call, held when the session started (company time, for "Thursday")."""
+    transcript.call_type = "sales_call"
+    company = db.session.get(Company, session.company_id)
+    zone = ZoneInfo(company.timezone if company and company.timezone else "America/New_York")
+    transcript.recorded_at = session.started_at.astimezone(zone)
+
+
+def _advance(session: RecordingSession, field: str, status: str) -> None:
+    """Move a processing status to `status`, through `in_progress` when it is not running."""
+    if getattr(session, field) == status:
+        return
+    if getattr(session, field) in ("not_started", "failed") and status != "in_progress":
+        set_processing_status(session, field, "in_progress")
+    set_processing_status(session, field, status)
+
+
+def _drop_ephemeral_audio(session: RecordingSession) -> None:
+    if session.audio_storage_mode != "ephemeral" or not session.audio_url:
+        return
+    try:
+        storage().delete(session.audio_url)
+    except StorageError:
+        log.warning("recording session %s: ephemeral audio key is not deletable", session.id)
+        return
+    session.audio_url = None
+    log.info("recording session %s: ephemeral audio deleted after transcription", session.id)
+
+
+def _visit_failed(session_id: str, reason: str) -> dict:
+    """Fail the step the session is in: transcription until it completed, then analysis."""
+    db.session.rollback()
+    session = db.session.get(RecordingSession, session_id)
+    if session is None:
+        return {"status": "failed", "error": reason}
+    field = ("transcription_status" if session.transcription_status != "completed"
+             else "analysis_status")
+    _advance(session, field, "failed")
+    session.error_message = reason
+    if field == "analysis_status":
+        _drop_ephemeral_audio(session)  # the words were heard; nothing will read the audio again
+    db.session.commit()
+    log.warning("recording session %s: %s failed: %s", session_id, field, reason)
     return {"status": "failed", "error": reason}

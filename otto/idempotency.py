@@ -39,8 +39,23 @@ class IdempotencyKey(TenantMixin, Base):
 
 
 def _request_hash() -> str:
-    payload = request.method + request.full_path + request.get_data(as_text=True)
-    return hashlib.sha256(payload.encode()).hexdigest()
+    """What makes two requests "the same": method, path with query, and the body's content.
+
+    Multipart bodies are hashed by their fields and file contents, not their bytes: a client
+    retrying an upload picks a new boundary every time.
+    """
+    digest = hashlib.sha256((request.method + request.full_path).encode())
+    if request.mimetype != "multipart/form-data":
+        digest.update(request.get_data())
+        return digest.hexdigest()
+    for name, value in sorted(request.form.items(multi=True)):
+        digest.update(f"\n{name}={value}".encode())
+    for name, upload in sorted(request.files.items(multi=True), key=lambda item: item[0]):
+        digest.update(f"\n{name}:{upload.filename}:".encode())
+        for chunk in iter(lambda: upload.stream.read(1024 * 1024), b""):
+            digest.update(chunk)
+        upload.stream.seek(0)
+    return digest.hexdigest()
 
 
 def idempotent(operation: str):

@@ -1,30 +1,10 @@
 """Request arguments of the analysis routes, and the response envelope."""
 
 import marshmallow as ma
-from flask import g
 from marshmallow import EXCLUDE, pre_load, validate
 
 from otto.analysis.analytics import DATE_RANGES
 from otto.analysis.service import BATCH_LIMIT
-from otto.db import utcnow
-
-
-def envelope(data, message: str | None = None) -> dict:
-    """The catalog's envelope shape: `{success, data, meta, message}`."""
-    return {
-        "success": True,
-        "data": data,
-        "meta": {"request_id": g.get("request_id"),
-                 "timestamp": utcnow().isoformat().replace("+00:00", "Z"), "version": "v1"},
-        "message": message,
-    }
-
-
-class EnvelopeSchema(ma.Schema):
-    success = ma.fields.Boolean()
-    data = ma.fields.Raw(allow_none=True)
-    meta = ma.fields.Dict()
-    message = ma.fields.String(allow_none=True)
 
 
 class AnalyzeCallArgs(ma.Schema):

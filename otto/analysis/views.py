@@ -6,10 +6,10 @@ from flask_smorest import Blueprint
 
 from otto.analysis import analytics, service, visits
 from otto.analysis.schemas import (AnalyzeBatchArgs, AnalyzeCallArgs, AnalyzeTranscriptArgs,
-                                   BatchSyncArgs, BatchSyncBody, EnvelopeSchema,
-                                   ObjectionAnalyticsArgs, SyncCallFieldsArgs,
-                                   TranscriptAnalysisArgs, envelope)
+                                   BatchSyncArgs, BatchSyncBody, ObjectionAnalyticsArgs,
+                                   SyncCallFieldsArgs, TranscriptAnalysisArgs)
 from otto.auth.identity import current_identity, ensure_own_company, roles
+from otto.responses import EnvelopeSchema, envelope
 from otto.errors import ApiError, InsufficientPermissions, field_error
 
 blp = Blueprint("analysis", __name__, description="Call Management")

@@ -1,21 +1,13 @@
 """Appointment request and response schemas, and the catalog's envelope shape."""
 
 import marshmallow as ma
-from flask import g
 from marshmallow import validate
 
 from otto import enums
 from otto.appointments.service import CREATE_STATUSES
-from otto.db import utcnow
-from otto.fields import UtcDateTime, utc_iso
+from otto.fields import UtcDateTime
 
 MAX_DEAL_SIZE = 9_999_999_999.99  # numeric(12, 2)
-
-
-def envelope(data, message: str | None = None) -> dict:
-    """`{success, data, meta, message}`: the catalog's envelope (endpoints §0.3)."""
-    meta = {"request_id": g.get("request_id"), "timestamp": utc_iso(utcnow()), "version": "v1"}
-    return {"success": True, "data": data, "meta": meta, "message": message}
 
 
 def _text(max_length: int, **kwargs):

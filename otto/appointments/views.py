@@ -4,12 +4,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from otto.appointments import service
-from otto.appointments.schemas import (AppointmentCreateArgs, AppointmentUpdateArgs,
-                                       appointment_view, envelope)
+from otto.appointments.schemas import AppointmentCreateArgs, AppointmentUpdateArgs, appointment_view
 from otto.auth.identity import current_identity, roles
 from otto.companies.models import Company
 from otto.db import db
 from otto.idempotency import idempotent
+from otto.responses import envelope
 
 blp = Blueprint("appointments", __name__, url_prefix="/api/v1/appointments",
                 description="Appointment Management")

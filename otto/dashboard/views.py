@@ -3,7 +3,7 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from otto.appointments.schemas import envelope
+from otto.responses import envelope
 from otto.auth.identity import current_identity, ensure_own_company, roles
 from otto.calls.schemas import call_row
 from otto.companies.models import Company

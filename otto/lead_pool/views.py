@@ -3,7 +3,7 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from otto.appointments.schemas import envelope
+from otto.responses import envelope
 from otto.auth.identity import current_identity, roles
 from otto.db import utcnow
 from otto.fields import utc_iso

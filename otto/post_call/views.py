@@ -3,7 +3,7 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from otto.analysis.schemas import EnvelopeSchema, envelope
+from otto.responses import EnvelopeSchema, envelope
 from otto.analysis.service import visible_call
 from otto.auth.identity import current_identity, ensure_acting_for, roles
 from otto.post_call import service

@@ -1,7 +1,6 @@
 """Ask Otto's documents: upload with type and duplicate checks, listing, reading, deletion."""
 
 import logging
-import math
 import uuid
 
 from sqlalchemy import delete, func, select
@@ -141,7 +140,3 @@ def delete_document(document_id: str, deleted_by: str) -> RagDocument:
     return document
 
 
-def page_meta(total: int, page: int, page_size: int) -> dict:
-    total_pages = math.ceil(total / page_size) if total else 0
-    return {"total": total, "page": page, "page_size": page_size, "total_pages": total_pages,
-            "has_next": page < total_pages, "has_prev": page > 1}

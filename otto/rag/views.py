@@ -9,12 +9,12 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
 from otto.auth.identity import current_identity, roles
-from otto.db import db, utcnow
+from otto.db import db
 from otto.errors import ApiError, field_error, webargs_validation_errors
-from otto.fields import utc_iso
 from otto.http import accepts
 from otto.idempotency import idempotent
 from otto.rag import ask, service
+from otto.responses import envelope, page
 from otto.rag.schemas import (
     DocumentListArgs,
     DocumentSchema,
@@ -33,19 +33,6 @@ UPLOAD_ENDPOINT = "rag.DocumentUpload"
 # exactly while it is copied to storage.
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
 TOKEN_WORDS = 3
-
-
-def envelope(data, message: str | None = None) -> dict:
-    return {"success": True, "data": data, "meta": _meta(), "message": message}
-
-
-def page(items: list, total: int, page_number: int, page_size: int) -> dict:
-    meta = {**service.page_meta(total, page_number, page_size), **_meta()}
-    return {"success": True, "items": items, "meta": meta}
-
-
-def _meta() -> dict:
-    return {"request_id": g.get("request_id"), "timestamp": utc_iso(utcnow()), "version": "v1"}
 
 
 @blp.before_request

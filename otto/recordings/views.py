@@ -4,7 +4,7 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from otto.appointments.schemas import envelope
+from otto.responses import envelope
 from otto.auth.identity import current_identity, ensure_acting_for, public, roles
 from otto.companies.models import Company
 from otto.db import db

@@ -5,7 +5,7 @@ from datetime import timedelta
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from otto.appointments.schemas import envelope
+from otto.responses import envelope
 from otto.auth.identity import current_identity, ensure_acting_for, roles
 from otto.companies.models import Company
 from otto.db import db, utcnow
