@@ -306,3 +306,25 @@ def test_another_company_sees_none_of_the_visit_rows(
                 assert found is expected, (viewer.id, table)
     outsider = client.get(f"{BASE}/{session_id}", headers=bearer(make_user(other, "manager")))
     assert outsider.status_code == 404
+
+
+def test_an_analysis_that_keeps_failing_is_marked_failed_and_keeps_the_words(
+    app, client, company, rep, appointment_id, monkeypatch
+):
+    import jobs.analysis
+
+    def broken_analyzer(_transcript):
+        raise RuntimeError("analyzer crashed")
+
+    session_id = record_visit(client, rep, appointment_id, WAV.read_bytes())
+    monkeypatch.setattr(jobs.analysis, "run_analysis", broken_analyzer)
+
+    with app.app_context(), pytest.raises(RuntimeError):  # outside RQ: this is the last attempt
+        jobs.analysis.analyze_visit(company.id, session_id)
+
+    view = session_view(client, rep, session_id)
+    assert (view["transcription_status"], view["analysis_status"]) == ("completed", "failed")
+    assert view["error_message"] == "The visit analysis failed after several attempts."
+    [transcript] = rows(app, company, RecordingTranscript,
+                        RecordingTranscript.recording_session_id == session_id)
+    assert "Thursday" in transcript.transcript_text
