@@ -81,12 +81,8 @@ def citations_valid(answer, retrieved) -> tuple[int, int]:
 
 def evaluate(app, company_id: str, pairs: list[dict], show_answers: bool = False) -> dict:
     from ai.embeddings import embedder_from_env
-    from ai.retrieval import (
-        CANDIDATES_PER_RANKING,
-        HybridRetriever,
-        lexical_ranking,
-        retrieved_chunks,
-    )
+    from ai.retrieval import CANDIDATES_PER_RANKING, lexical_ranking
+    from ai.retriever import HybridRetriever, retrieved_chunks
     from otto.db import db
     from otto.rag.ask import answer_question
     from otto.rag.search import CompanyChunkSearch

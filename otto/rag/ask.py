@@ -87,7 +87,7 @@ def ask(identity: Identity, args: dict, trace_id: str | None,
     filters = args.get("filters") or {}
 
     # llama-index takes seconds to import; only processes that answer questions pay for it.
-    from ai.retrieval import HybridRetriever, retrieved_chunks
+    from ai.retriever import HybridRetriever, retrieved_chunks
 
     embedder = embedder_from_env()
     search = CompanyChunkSearch(db.session, identity.company_id, identity.role, embedder.model_id,

@@ -8,14 +8,8 @@ import pytest
 from llama_index.core.retrievers import BaseRetriever
 
 from ai.embeddings import get_local_embedder
-from ai.retrieval import (
-    Hit,
-    HybridRetriever,
-    fuse,
-    lexical_ranking,
-    reciprocal_rank_fusion,
-    retrieved_chunks,
-)
+from ai.retrieval import Hit, fuse, lexical_ranking, reciprocal_rank_fusion
+from ai.retriever import HybridRetriever, retrieved_chunks
 
 
 def hit(chunk_id, text="", similarity=0.5, **term_counts):
