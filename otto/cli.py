@@ -1,4 +1,4 @@
-"""The `otto` command: run, worker, scheduler, migrate, token, demo, webhooks replay."""
+"""The `otto` command: run, worker, scheduler, migrate, token, demo, reindex, webhooks replay."""
 
 import atexit
 import logging

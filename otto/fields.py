@@ -1,5 +1,6 @@
 """Marshmallow fields and formatting every area's output shares."""
 
+import json
 from datetime import datetime, timezone
 
 import marshmallow as ma
@@ -19,3 +20,12 @@ class UtcDateTime(ma.fields.DateTime):
 
     def _serialize(self, value: datetime | None, attr, obj, **kwargs):
         return utc_iso(value)
+
+
+def json_list(text: str | None) -> list:
+    """A JSON list kept in a text column (legacy call logs); anything else reads as empty."""
+    try:
+        value = json.loads(text) if text else []
+    except ValueError:
+        return []
+    return value if isinstance(value, list) else []

@@ -3,7 +3,6 @@ timeline (spec §4.6 for CSR calls) and SOP results (sales calls)."""
 
 import logging
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -17,6 +16,7 @@ from otto.contacts.timeline import record_event
 from otto.db import db, utcnow
 from otto.leads.models import CLOSED_LEAD_STATUSES, Lead
 from otto.leads.service import transition_lead
+from otto.shifts.clock import parse_company_time
 from otto.tasks.service import create_signal, create_task
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ def _classify_lead(lead: Lead, row: CallAnalysis) -> None:
 def _book_appointment(call: Call, lead: Lead, qualification: dict) -> None:
     if qualification.get("booking_status") != "booked" or call.contact_card_id is None:
         return
-    start = _appointment_start(qualification.get("appointment_date"), call.company_id)
+    start = parse_company_time(qualification.get("appointment_date"), call.company_id)
     if start is None:
         return
     open_one = db.session.execute(
@@ -113,21 +113,6 @@ def _book_appointment(call: Call, lead: Lead, qualification: dict) -> None:
                      appointment_type=appointment_type if appointment_type in enums.APPOINTMENT_TYPE
                      else None,
                      location=address, location_address=address)
-
-
-def _appointment_start(raw, company_id: str) -> datetime | None:
-    """A tz-aware start from the analysis; a naive time is read in the company's timezone."""
-    if not isinstance(raw, str) or not raw:
-        return None
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        company = db.session.get(Company, company_id)
-        zone = company.timezone if company and company.timezone else "America/New_York"
-        moment = moment.replace(tzinfo=ZoneInfo(zone))
-    return moment
 
 
 def _fill_contact_address(contact_id: str, qualification: dict) -> None:
@@ -153,7 +138,7 @@ def _create_tasks(call: Call, lead: Lead | None, analysis: dict) -> None:
             description=description, source=OTTO, contact_card_id=call.contact_card_id,
             lead_id=lead.id if lead else None, call_id=call.call_id,
             action_type=action_type if action_type in enums.ACTION_TYPE else "custom",
-            due_at=_appointment_start(action.get("due_at"), call.company_id),
+            due_at=parse_company_time(action.get("due_at"), call.company_id),
             priority=action.get("priority") if action.get("priority") in enums.PRIORITY else None,
             metadata={"quote": action.get("quote"), "turn_index": action.get("turn_index")})
         if task is not None:

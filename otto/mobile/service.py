@@ -1,6 +1,5 @@
 """Mobile recordings (their machine, upload and progress) and the rep app's views of a call."""
 
-import json
 import logging
 from datetime import datetime, timezone
 
@@ -9,7 +8,7 @@ from sqlalchemy import select
 from otto.calls.models import Call
 from otto.db import db, utcnow
 from otto.errors import CallNotFound, Conflict, NotFound, field_error
-from otto.fields import utc_iso
+from otto.fields import json_list, utc_iso
 from otto.messages.models import MessageThread
 from otto.mobile.models import MobileRecording
 from otto.shifts.clock import company_zone
@@ -202,14 +201,10 @@ def _progress_from_row(recording: MobileRecording) -> dict:
 
 
 def _json_list(text: str | None, column: str, call_id: int) -> list[dict]:
-    if not text:
-        return []
-    try:
-        value = json.loads(text)
-    except ValueError:
-        log.warning("call %s: %s is not JSON; ignored", call_id, column)
-        return []
-    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+    items = json_list(text)
+    if text and not items:
+        log.debug("call %s: %s holds no JSON list; read as empty", call_id, column)
+    return [item for item in items if isinstance(item, dict)]
 
 
 def _parse_time(value) -> datetime | None:

@@ -16,8 +16,11 @@ from otto.errors import ApiError, NotFound, field_error
 from otto.http import accepts
 from otto.idempotency import idempotent
 from otto.mobile import audio, service
-from otto.mobile.schemas import (MobileAppointmentsArgs, StartRecordingBodyArgs,
-                                 StartRecordingQueryArgs)
+from otto.mobile.schemas import (
+    MobileAppointmentsArgs,
+    StartRecordingBodyArgs,
+    StartRecordingQueryArgs,
+)
 from otto.reps import agenda
 from otto.users.models import SalesRep
 

@@ -3,9 +3,8 @@ retention, the recording_analyses row, the appointment outcome, SOP results, tas
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -22,6 +21,7 @@ from otto.contacts.timeline import record_event
 from otto.db import db, utcnow
 from otto.errors import ApiError
 from otto.recordings.models import RecordingAnalysis, RecordingSession, RecordingTranscript
+from otto.shifts.clock import parse_company_time
 from otto.tasks.service import create_signal, create_task, default_assignee
 
 log = logging.getLogger(__name__)
@@ -235,7 +235,7 @@ def _create_tasks(session: RecordingSession, appointment: Appointment, analysis:
             description=description, source=OTTO, contact_card_id=appointment.contact_card_id,
             lead_id=appointment.lead_id, appointment_id=appointment.id, action_type=action_type,
             assigned_to=assigned_to, assignee_id=session.rep_id if assigned_to == "rep" else None,
-            due_at=_moment(action.get("due_at"), session.company_id),
+            due_at=parse_company_time(action.get("due_at"), session.company_id),
             priority=priority if priority in enums.PRIORITY else None,
             metadata={"recording_session_id": session.id,
                       "quote": None if ghost else action.get("quote")})
@@ -274,21 +274,6 @@ def _retained_payload(analysis: dict, retention: str | None) -> dict | None:
         return None
     dropped = ("transcript",) if retention == "minimal" else ("transcript", "summary")
     return {key: value for key, value in analysis.items() if key not in dropped}
-
-
-def _moment(raw, company_id: str) -> datetime | None:
-    """A tz-aware time from the analysis; a naive one is read in the company's timezone."""
-    if not isinstance(raw, str) or not raw:
-        return None
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        company = db.session.get(Company, company_id)
-        zone = company.timezone if company and company.timezone else "America/New_York"
-        moment = moment.replace(tzinfo=ZoneInfo(zone))
-    return moment
 
 
 def _transcript_row(session: RecordingSession) -> RecordingTranscript | None:

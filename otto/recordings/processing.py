@@ -12,6 +12,7 @@ log = logging.getLogger(__name__)
 
 VISIT_JOB = ("jobs.analysis", "analyze_visit")
 VISIT_RETRY = Retry(max=3, interval=[30, 120, 600])
+VISIT_TIMEOUT_SECONDS = 1800
 NO_VISIT_ANALYSIS = "Visit analysis is not available in this installation; the audio is kept."
 
 
@@ -37,7 +38,8 @@ def start_visit_analysis(session: RecordingSession) -> bool:
         set_processing_status(session, "transcription_status", "failed", error=NO_VISIT_ANALYSIS)
         log.warning("recording session %s: no visit analysis job installed", session.id)
         return False
+    # An hour-long visit transcribed on a CPU takes minutes, not RQ's default three.
     enqueue("ai", job, session.company_id, session.id, job_id=f"analyze_visit-{session.id}",
-            retry=VISIT_RETRY)
+            retry=VISIT_RETRY, timeout=VISIT_TIMEOUT_SECONDS)
     log.info("recording session %s: visit analysis queued", session.id)
     return True

@@ -38,6 +38,20 @@ def local_to_utc(day: date, wall_time: time, zone: ZoneInfo) -> datetime:
     return local.astimezone(timezone.utc)
 
 
+def parse_company_time(raw, company_id: str) -> datetime | None:
+    """An ISO time from an analysis as UTC; a naive one is company-local; garbage is None."""
+    from otto.companies.models import Company
+    from otto.db import db
+
+    if not isinstance(raw, str) or not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return as_utc(moment, db.session.get(Company, company_id))
+
+
 def as_utc(value: datetime, company) -> datetime:
     """A request datetime as UTC; a naive one is read as company-local wall time."""
     if value.tzinfo is None:

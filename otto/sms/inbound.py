@@ -12,6 +12,7 @@ from otto.contacts.models import ContactCard
 from otto.contacts.service import ensure_contact, ensure_lead, find_contact_by_phone
 from otto.contacts.timeline import record_event
 from otto.db import db, utcnow
+from otto.fields import json_list
 from otto.leads.models import Lead
 from otto.messages.models import MessageThread
 from otto.phones import PhoneNumber, normalize_phone
@@ -173,19 +174,11 @@ def _log_on_newest_call(company: Company, contact: ContactCard, lead: Lead, numb
         log.info("call %s opened for a text from %s (company %s)", call.call_id,
                  number.stored_form, company.id)
         return call
-    entries = _json_list(call.text_messages)
+    entries = json_list(call.text_messages)
     entries.append(entry)
     call.text_messages = json.dumps(entries)
     call.mobile_texts_count = (call.mobile_texts_count or 0) + 1
     return call
-
-
-def _json_list(text: str | None) -> list:
-    try:
-        value = json.loads(text) if text else []
-    except ValueError:
-        return []
-    return value if isinstance(value, list) else []
 
 
 def _name(company: Company) -> str:

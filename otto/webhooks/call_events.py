@@ -13,6 +13,7 @@ from otto.companies.models import Company
 from otto.contacts.service import ensure_contact_and_lead
 from otto.contacts.timeline import record_event
 from otto.db import db, utcnow
+from otto.fields import json_list
 from otto.phones import normalize_phone
 from otto.users.models import User
 
@@ -114,7 +115,7 @@ def _advance(call: Call, outcome: str, direction: str) -> None:
 def add_recording(call: Call, *, recording_sid: str, recording_url: str, duration: int | None,
                   call_sid: str | None) -> bool:
     """Append the legacy `mobile_transcript` entry for a finished recording once; True if new."""
-    entries = _json_list(call.mobile_transcript)
+    entries = json_list(call.mobile_transcript)
     if any(entry.get("recording_sid") == recording_sid for entry in entries):
         return False
     minutes, seconds = divmod(duration or 0, 60)
@@ -126,14 +127,6 @@ def add_recording(call: Call, *, recording_sid: str, recording_url: str, duratio
     call.recording_url = recording_url
     request_analysis_of(call)
     return True
-
-
-def _json_list(text: str | None) -> list:
-    try:
-        value = json.loads(text) if text else []
-    except ValueError:
-        return []
-    return value if isinstance(value, list) else []
 
 
 def _is_company_csr(user_id: str) -> bool:

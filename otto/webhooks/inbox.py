@@ -5,8 +5,18 @@ import logging
 import uuid
 from datetime import datetime
 
-from sqlalchemy import (JSON, DateTime, Enum, Integer, LargeBinary, String, Text, UniqueConstraint,
-                        func, select)
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Enum,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Mapped, mapped_column
 
