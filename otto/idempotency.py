@@ -52,9 +52,10 @@ def _request_hash() -> str:
         digest.update(f"\n{name}={value}".encode())
     for name, upload in sorted(request.files.items(multi=True), key=lambda item: item[0]):
         digest.update(f"\n{name}:{upload.filename}:".encode())
-        for chunk in iter(lambda: upload.stream.read(1024 * 1024), b""):
+        stream = upload.stream
+        while chunk := stream.read(1024 * 1024):
             digest.update(chunk)
-        upload.stream.seek(0)
+        stream.seek(0)
     return digest.hexdigest()
 
 
