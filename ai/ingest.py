@@ -259,7 +259,7 @@ def _parse_pdf(path: Path) -> ParsedDocument:
         raise
     except Exception as error:
         # A damaged PDF surfaces as almost any exception type from inside pypdf.
-        raise DocumentRejected("corrupt", f"unreadable PDF: {error!r}") from error
+        raise DocumentRejected("corrupt", "the PDF could not be read (damaged or truncated)") from error
 
     if not any(pages):
         raise DocumentRejected(
@@ -279,7 +279,7 @@ def _parse_docx(path: Path) -> ParsedDocument:
         raise
     except Exception as error:
         # Bad ZIP, missing parts and malformed XML each raise their own exception type.
-        raise DocumentRejected("corrupt", f"unreadable DOCX: {error!r}") from error
+        raise DocumentRejected("corrupt", "the DOCX could not be read (damaged or not a Word file)") from error
 
     builder = _SectionBuilder()
     builder.add_lines(_header_footer_lines(document, "header"))

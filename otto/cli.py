@@ -51,7 +51,7 @@ def migrate() -> None:
 @click.option("--user", "user_id", required=True)
 @click.option("--role", type=click.Choice(["manager", "csr", "sales_rep"]), required=True)
 @click.option("--create", is_flag=True, help="Create the company and user when absent.")
-@click.option("--ttl-hours", default=12, show_default=True)
+@click.option("--ttl-hours", default=12, show_default=True, type=click.IntRange(min=1, max=24 * 30))
 def token(company_id, user_id, role, create, ttl_hours) -> None:
     """Print a local-issuer bearer token."""
     from otto.auth.tokens import mint_local_token

@@ -5,7 +5,14 @@ import uuid
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, MetaData, create_engine, event, func
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, scoped_session, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    mapped_column,
+    scoped_session,
+    sessionmaker,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +51,30 @@ class Timestamped:
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=utcnow
     )
+
+
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_implausible_datetimes(session, flush_context, instances) -> None:
+    """Keep years Postgres can store but Python cannot read back (10000) out of every table."""
+    from otto.errors import ValidationFailed
+
+    for row in list(session.new) + list(session.dirty):
+        for column in row.__table__.columns:
+            value = row.__dict__.get(column.key)
+            if not isinstance(value, datetime):
+                continue
+            try:
+                year = value.astimezone(timezone.utc).year if value.tzinfo else value.year
+            except OverflowError:
+                year = 0
+            if not EARLIEST_YEAR <= year <= LATEST_YEAR:
+                raise ValidationFailed(
+                    f"{column.key} must fall between the years {EARLIEST_YEAR} and {LATEST_YEAR}.",
+                    validation_errors=[{"field": f"body.{column.key}", "message": "Out of range.",
+                                        "code": "out_of_range"}])
 
 
 class Database:

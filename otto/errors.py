@@ -202,9 +202,16 @@ def handle_api_error(error: ApiError) -> Response:
 def handle_unexpected(error: Exception) -> Response:
     if isinstance(error, HTTPException):
         return handle_http_exception(error)
+    if isinstance(error, ApiError):  # raised at commit time, e.g. by a flush check
+        return handle_api_error(error)
     if isinstance(error, OperationalError):
         log.exception("database unavailable")
         return problem(503, "DATABASE_ERROR", "The database is unavailable; try again shortly.")
+    if isinstance(error, OverflowError):
+        return problem(422, "VALIDATION_ERROR", "A date or number is out of range.")
+    if isinstance(error, IntegrityError) and _violates_company_key(error):
+        return problem(404, "COMPANY_NOT_FOUND",
+                       "Your organization is not registered as a company yet (POST /api/v1/companies).")
     if isinstance(error, IntegrityError):
         log.warning("integrity error: %s", error.orig.__class__.__name__)
         return problem(409, "RESOURCE_CONFLICT", "The request conflicts with existing data.")
@@ -217,6 +224,12 @@ def handle_unexpected(error: Exception) -> Response:
     error_id = g.get("request_id") if has_request_context() else uuid.uuid4().hex
     log.exception("unhandled error %s", error_id)
     return problem(500, "INTERNAL_ERROR", f"An unexpected error occurred (error id {error_id}).")
+
+
+def _violates_company_key(error: IntegrityError) -> bool:
+    """A write for an organization with no companies row (identity resolves without one)."""
+    constraint = getattr(getattr(error.orig, "diag", None), "constraint_name", None) or ""
+    return constraint.endswith("_company_id_companies")
 
 
 def register_error_handlers(app: Flask) -> None:

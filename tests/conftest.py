@@ -21,7 +21,7 @@ pytest_plugins = ["analysis_fixtures"]
 
 @pytest.fixture(scope="session")
 def servers():
-    """Embedded servers with a database of this run's own, so concurrent runs never collide."""
+    """Embedded servers with a database of this run's own (set OTTO_TEST_DATA_DIR per concurrent run)."""
     settings = settings_for_tests()
     own_database = settings.embedded_database
     database = f"otto_test_{os.getpid()}" if own_database else None
@@ -42,7 +42,9 @@ def servers():
     if own_database:
         with psycopg.connect(_maintenance_url(owner), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-    handles.stop(shared=True)
+    # Stopped for good: a run that shares OTTO_TEST_DATA_DIR with another live run would lose
+    # its Redis here, so give concurrent runs their own data dirs.
+    handles.stop()
 
 
 def _maintenance_url(owner_url: str) -> str:

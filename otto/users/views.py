@@ -102,10 +102,11 @@ class ClerkWebhook(MethodView):
     def post(self):
         """Clerk events via Svix: verified on the raw bytes, stored, processed by a job."""
         from otto.webhooks.inbox import store_event
+        from otto.webhooks.intake import read_body
         from otto.webhooks.processing import enqueue_processing
         from otto.webhooks.signatures import SignatureError, UnparseableBody, verify_svix
 
-        body = request.get_data(cache=True)
+        body = read_body()
         settings = current_app.extensions["otto"].settings
         metrics = current_app.extensions["otto"].metrics
         headers = {name: request.headers.get(name) for name in ("svix-id", "svix-timestamp", "svix-signature")}

@@ -64,6 +64,13 @@ def as_seconds(value) -> int | None:
     except (TypeError, ValueError):
         return None
 
+EARLIEST_CALL_YEAR, LATEST_CALL_YEAR = 1990, 2200
+
+
+def plausible_time(moment: datetime) -> bool:
+    """A provider time a call can really have; year 9999 in a payload is garbage, not data."""
+    return EARLIEST_CALL_YEAR <= moment.year <= LATEST_CALL_YEAR
+
 
 def parse_time(value) -> datetime | None:
     """An aware datetime from CallRail's ISO-8601 values (offsets kept; naive read as UTC)."""
@@ -73,7 +80,8 @@ def parse_time(value) -> datetime | None:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if plausible_time(parsed) else None
 
 
 def sent_at(payload: dict) -> datetime | None:

@@ -41,7 +41,7 @@ def parse_fields(raw_body: bytes) -> dict | None:
     if stripped[0] in "{[":
         try:
             payload = json.loads(stripped)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
             return None
         return payload if isinstance(payload, dict) else None
     if not all("=" in pair for pair in stripped.split("&") if pair):

@@ -5,8 +5,10 @@ from datetime import timedelta
 
 from rq import Retry
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import DataError
 
 from otto.db import db, utcnow
+from otto.errors import ApiError
 from otto.tenancy import tenant_scope
 from otto.webhooks.inbox import WebhookEvent, mark
 
@@ -45,6 +47,12 @@ def enqueue_processing(event: WebhookEvent) -> None:
             company_id=event.company_id, after_commit=False)
 
 
+def failure_summary(error: Exception) -> str:
+    """The error's class and first line, without the SQL statement a database error carries."""
+    first_line = str(getattr(error, "orig", None) or error).strip().splitlines()[:1]
+    return f"{type(error).__name__}: {first_line[0] if first_line else ''}"[:300]
+
+
 def process_webhook(event_id: str) -> str:
     """Job: apply a stored event once. Failures stay on the row and are retried by RQ."""
     event = db.session.get(WebhookEvent, event_id, with_for_update=True)
@@ -66,9 +74,11 @@ def process_webhook(event_id: str) -> str:
         db.session.rollback()
         failed = db.session.get(WebhookEvent, event_id)
         failed.attempts += 1
-        mark(failed, "failed", f"{type(error).__name__}: {error}"[:500])
+        mark(failed, "failed", failure_summary(error))
         db.session.commit()
         log.exception("%s webhook %s failed", failed.provider, failed.id)
+        if isinstance(error, (DataError, ApiError)):
+            return "failed"  # the payload itself cannot be stored: retrying would fail the same way
         raise
     with tenant_scope(event.company_id):  # pending tenant rows flush under their company
         db.session.commit()
