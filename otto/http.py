@@ -17,7 +17,7 @@ log = logging.getLogger("otto.request")
 
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-JSON_TYPES = {"application/json", "application/problem+json"}
+JSON_TYPES = {"application/json", "application/problem+json", "application/merge-patch+json"}
 
 
 def accepts(*content_types: str):

@@ -34,8 +34,11 @@ class StoredBlob:
 def safe_filename(name: str | None) -> str:
     """A file name that cannot leave its folder."""
     base = os.path.basename((name or "").replace("\\", "/")).strip()
-    base = re.sub(r"[^A-Za-z0-9._ -]", "_", base)[:120].strip(" .")
-    return base or "upload"
+    base = re.sub(r"[^A-Za-z0-9._ -]", "_", base)
+    stem, dot, extension = base.rpartition(".")
+    if dot and 0 < len(extension) <= 10:  # shorten the stem, never the extension
+        base = f"{stem[:110].strip(' .')}.{extension}"
+    return base[:120].strip(" .") or "upload"
 
 
 def blob_key(company_id: str, kind: str, object_id: str, filename: str) -> str:
