@@ -1,5 +1,7 @@
 """The demo company: a manager, a CSR and two sales reps, created once on an empty database."""
 
+from pathlib import Path
+
 import click
 from sqlalchemy import func, select
 
@@ -8,6 +10,9 @@ from otto.companies.models import Company
 from otto.db import db
 from otto.tenancy import tenant_scope
 from otto.users.models import SalesManager, SalesRep, User
+
+# Real inputs copied into the repository for tests double as the demo's calls and documents.
+FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
 
 DEMO_COMPANY = "org_demo_otto"
 DEMO_MANAGER = "user_demo_manager"
@@ -56,7 +61,43 @@ def load_demo(only_if_empty: bool = False) -> bool:
     for user_id, role, name, phone in DEMO_PEOPLE:
         manager = DEMO_MANAGER if role == "sales_rep" else None
         ensure_user(DEMO_COMPANY, user_id, role, name=name, phone=phone, manager_id=manager)
+    if FIXTURES.is_dir():
+        with tenant_scope(DEMO_COMPANY):
+            _load_fixture_calls()
+            _load_fixture_documents()
+            db.session.commit()  # the analysis and indexing jobs are queued on commit
     return True
+
+
+def _load_fixture_calls() -> None:
+    """The recorded transcripts as completed calls of the demo company, each queued for analysis."""
+    from otto.analysis.service import request_analysis
+    from otto.calls.models import Call
+    from otto.contacts.service import ensure_contact_and_lead
+
+    if db.session.execute(select(Call.call_id).limit(1)).first():
+        return  # loaded before: `otto demo` is safe to run again
+    for number, path in enumerate(sorted((FIXTURES / "transcripts").glob("*.json")), start=1):
+        phone = f"+1555010{number + 200:04d}"
+        contact, lead = ensure_contact_and_lead(DEMO_COMPANY, phone, f"Demo Customer {number}")
+        in_home = path.stem.startswith("hvac_inhome")
+        call = Call(company_id=DEMO_COMPANY, contact_card_id=contact.id, lead_id=lead.id,
+                    phone_number=phone, status="completed", transcript=path.read_text(),
+                    call_type="sales_call" if in_home else "csr_call",
+                    assigned_rep_id="user_demo_rep_1" if in_home else None)
+        db.session.add(call)
+        db.session.flush()
+        request_analysis(call)
+
+
+def _load_fixture_documents() -> None:
+    """The fixture documents (regulations, a sales guide) for Ask Otto, queued for indexing."""
+    from otto.rag.service import upload_document
+
+    for path in sorted((FIXTURES / "documents").iterdir()):
+        with path.open("rb") as stream:
+            upload_document(stream, path.name, document_type="reference", role_access="all",
+                            uploaded_by=DEMO_MANAGER)
 
 
 def print_welcome(settings, port, host: str = "127.0.0.1") -> None:
