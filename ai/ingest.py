@@ -279,7 +279,8 @@ def _parse_docx(path: Path) -> ParsedDocument:
         raise
     except Exception as error:
         # Bad ZIP, missing parts and malformed XML each raise their own exception type.
-        raise DocumentRejected("corrupt", "the DOCX could not be read (damaged or not a Word file)") from error
+        raise DocumentRejected(
+            "corrupt", "the DOCX could not be read (damaged or not a Word file)") from error
 
     builder = _SectionBuilder()
     builder.add_lines(_header_footer_lines(document, "header"))

@@ -73,7 +73,8 @@ class ClerkClient:
         return self._call("POST", "/users", json={k: v for k, v in body.items() if v is not None})
 
     def update_user(self, user_id: str, **fields) -> dict:
-        return self._call("PATCH", f"/users/{user_id}", json={k: v for k, v in fields.items() if v is not None})
+        changes = {name: value for name, value in fields.items() if value is not None}
+        return self._call("PATCH", f"/users/{user_id}", json=changes)
 
     def update_metadata(self, user_id: str, public: dict | None, private: dict | None) -> dict:
         body = {"public_metadata": public, "private_metadata": private}

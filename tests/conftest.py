@@ -8,7 +8,6 @@ webhooks and concurrent writers see committed rows exactly as in production.
 import os
 import socket
 import uuid
-from pathlib import Path
 
 import psycopg
 import pytest

@@ -3,7 +3,8 @@
 from datetime import datetime, time
 from decimal import Decimal
 
-from sqlalchemy import Boolean, DateTime, Enum, Float, Integer, Numeric, String, Text, Time, UniqueConstraint, select
+from sqlalchemy import (Boolean, DateTime, Enum, Float, Integer, Numeric, String, Text, Time,
+                        UniqueConstraint, select)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from otto import enums

@@ -53,9 +53,9 @@ class HealthReady(MethodView):
         started = time.perf_counter()
         components = {"database": service.database_ok(), "redis": service.redis_ok(),
                       "workers": service.workers_alive()}
+        elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
         body = {"ready": components["database"] and components["redis"], "components": components,
-                "timestamp": service.now_iso(), "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                "service": "otto-api"}
+                "timestamp": service.now_iso(), "duration_ms": elapsed_ms, "service": "otto-api"}
         if body["ready"]:
             return body
         error_code = "DATABASE_ERROR" if not components["database"] else "EXTERNAL_SERVICE_ERROR"

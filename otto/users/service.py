@@ -43,7 +43,8 @@ def _phone(value: str | None) -> str | None:
         return None
     e164 = to_e164(value)
     if e164 is None:
-        raise field_error("body.phone_number", "Not a phone number.", "invalid_phone", error_code="INVALID_INPUT")
+        raise field_error("body.phone_number", "Not a phone number.", "invalid_phone",
+                          error_code="INVALID_INPUT")
     return e164
 
 
@@ -61,7 +62,8 @@ def _check_unique(email: str | None, username: str | None, except_id: str | None
 def _manager(manager_id: str | None) -> str | None:
     if not manager_id:
         return None
-    if db.session.execute(select(SalesManager.user_id).where(SalesManager.user_id == manager_id)).first() is None:
+    manager = select(SalesManager.user_id).where(SalesManager.user_id == manager_id)
+    if db.session.execute(manager).first() is None:
         raise NotFound("Manager not found.")
     return manager_id
 
@@ -157,7 +159,8 @@ def sync_to_clerk(user: User) -> None:
     if user.id.startswith("user_"):
         clerk().update_user(user.id, username=user.username)
     else:
-        raise OperationNotAllowed("This local-only user has no Clerk account to sync; create it in Clerk first.")
+        raise OperationNotAllowed(
+            "This local-only user has no Clerk account to sync; create it in Clerk first.")
 
 
 def update_metadata(user: User, public: dict | None, private: dict | None) -> dict:
@@ -167,7 +170,8 @@ def update_metadata(user: User, public: dict | None, private: dict | None) -> di
     for name, values in (("publicMetadata", public), ("privateMetadata", private)):
         reserved = RESERVED_METADATA_KEYS & set(values or {})
         if reserved:
-            raise field_error(f"body.{name}", f"Reserved keys: {', '.join(sorted(reserved))}.", "reserved_key")
+            keys = ", ".join(sorted(reserved))
+            raise field_error(f"body.{name}", f"Reserved keys: {keys}.", "reserved_key")
     if not clerk().configured:
         raise ServiceNotConfigured("Clerk is not configured.")
     result = clerk().update_metadata(user.id, public, private)

@@ -109,7 +109,8 @@ class ClerkWebhook(MethodView):
         body = read_body()
         settings = current_app.extensions["otto"].settings
         metrics = current_app.extensions["otto"].metrics
-        headers = {name: request.headers.get(name) for name in ("svix-id", "svix-timestamp", "svix-signature")}
+        headers = {name: request.headers.get(name)
+                   for name in ("svix-id", "svix-timestamp", "svix-signature")}
         try:
             payload = verify_svix(body, {k: v for k, v in headers.items() if v is not None},
                                   settings.clerk_webhook_secret)
