@@ -3,9 +3,7 @@
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
-
-def _iso(value):
-    return value.isoformat().replace("+00:00", "") + "Z" if value else None
+from otto.fields import utc_iso
 
 
 RQ_TO_API = {"queued": "queued", "deferred": "queued", "scheduled": "queued", "started": "processing",
@@ -27,7 +25,7 @@ def job_status(job_id: str, connection, company_id: str) -> dict | None:
     return {
         "job_id": job.id, "status": status,
         "progress": 100 if status == "completed" else job.meta.get("progress", 0),
-        "message": job.meta.get("message"), "created_at": _iso(job.created_at),
-        "started_at": _iso(job.started_at), "completed_at": _iso(job.ended_at), "error": error,
+        "message": job.meta.get("message"), "created_at": utc_iso(job.created_at),
+        "started_at": utc_iso(job.started_at), "completed_at": utc_iso(job.ended_at), "error": error,
         "result": job.return_value() if status == "completed" else None,
     }
