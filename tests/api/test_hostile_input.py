@@ -1,5 +1,6 @@
 """Input a hostile or careless client sends: never a 500, never a broken company afterwards."""
 
+import io
 import json
 import logging
 
@@ -93,3 +94,14 @@ def test_a_clerk_delivery_over_five_megabytes_is_a_413(client):
 
     assert response.status_code == 413
     assert response.mimetype == "application/problem+json"
+
+
+def test_a_document_upload_for_an_unregistered_organization_is_a_404(client):
+    headers = bearer(company_id=f"org_unregistered_{unique_id('x')}", user_id="user_x", role="manager")
+
+    response = client.post("/api/v1/rag/documents/upload", headers=headers,
+                           data={"file": (io.BytesIO(b"# Pricing\n\nA roof costs money."), "p.md")},
+                           content_type="multipart/form-data")
+
+    assert response.status_code == 404
+    assert response.json["error_code"] == "COMPANY_NOT_FOUND"
