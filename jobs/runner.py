@@ -1,8 +1,6 @@
-"""Helpers for job functions: commit the job's work, report progress."""
+"""Progress reporting for long jobs (read by the API through job.meta)."""
 
 from rq import get_current_job
-
-from otto.db import db
 
 
 def report_progress(percent: int, message: str | None = None) -> None:
@@ -14,6 +12,3 @@ def report_progress(percent: int, message: str | None = None) -> None:
         job.meta["message"] = message
     job.save_meta()
 
-
-def commit() -> None:
-    db.session.commit()

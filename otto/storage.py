@@ -3,7 +3,6 @@
 import hashlib
 import os
 import re
-import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,10 +83,6 @@ class LocalStorage:
 
     def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
-
-    def delete_prefix(self, prefix: str) -> None:
-        """Remove everything under a prefix such as '{company_id}/' (GDPR tenant deletion)."""
-        shutil.rmtree(self.path(prefix.rstrip("/")), ignore_errors=True)
 
 
 def storage() -> LocalStorage:

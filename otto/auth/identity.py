@@ -4,7 +4,7 @@ import functools
 
 from flask import current_app, g, request
 
-from otto.auth.roles import MANAGER, SALES_REP, normalize_declared, role_allows
+from otto.auth.roles import SALES_REP, normalize_declared, role_allows
 from otto.auth.tokens import Identity
 from otto.errors import Forbidden, InsufficientPermissions, Unauthorized
 from otto.tenancy import set_company
@@ -92,6 +92,3 @@ def ensure_own_company(company_id: str | None) -> None:
     if company_id is not None and company_id != current_identity().company_id:
         raise Forbidden("company_id does not match your organization.")
 
-
-def is_manager() -> bool:
-    return current_identity().role == MANAGER
