@@ -49,6 +49,12 @@ def _assignment(item: agenda.AgendaItem, names: dict[str, str]) -> dict:
             "is_assigned_to_me": item.rep_id == current_identity().user_id}
 
 
+
+def visible_recording(recording_id: str):
+    """The caller's recording (a sales rep sees only its own; others are a 404)."""
+    identity = current_identity()
+    return service.visible_recording(recording_id, user_id=identity.user_id, role=identity.role)
+
 @blp.route("/appointments")
 class MyAppointments(MethodView):
     @roles("sales_rep")
@@ -155,9 +161,7 @@ class AudioUpload(MethodView):
         if request.mimetype != "multipart/form-data":
             raise ApiError("Upload the audio as multipart/form-data.", status=415,
                            error_code="UNSUPPORTED_MEDIA_TYPE")
-        identity = current_identity()
-        recording = service.visible_recording(recording_id, user_id=identity.user_id,
-                                              role=identity.role)
+        recording = visible_recording(recording_id)
         upload = request.files.get("file")
         if upload is None:
             raise field_error("body.file", "Missing data for required field.", "required")
@@ -171,9 +175,7 @@ class AudioStatus(MethodView):
     @blp.response(200)
     def get(self, recording_id):
         """Where a recording is: pending, processing (stage and progress), completed or error."""
-        identity = current_identity()
-        recording = service.visible_recording(recording_id, user_id=identity.user_id,
-                                              role=identity.role)
+        recording = visible_recording(recording_id)
         return service.recording_status(recording)
 
 
@@ -183,9 +185,7 @@ class AudioRawData(MethodView):
     @blp.response(200)
     def get(self, recording_id):
         """The recording's transcript as stored, once there is one."""
-        identity = current_identity()
-        recording = service.visible_recording(recording_id, user_id=identity.user_id,
-                                              role=identity.role)
+        recording = visible_recording(recording_id)
         return service.raw_data(recording)
 
 
