@@ -49,11 +49,11 @@ def _assignment(item: agenda.AgendaItem, names: dict[str, str]) -> dict:
             "is_assigned_to_me": item.rep_id == current_identity().user_id}
 
 
-
 def visible_recording(recording_id: str):
     """The caller's recording (a sales rep sees only its own; others are a 404)."""
     identity = current_identity()
     return service.visible_recording(recording_id, user_id=identity.user_id, role=identity.role)
+
 
 @blp.route("/appointments")
 class MyAppointments(MethodView):
