@@ -5,10 +5,8 @@ import logging
 import re
 import uuid
 
-import support
 import psycopg
 import pytest
-from local_http_stub import ClerkBackend
 from sqlalchemy import select
 from support import bearer
 
@@ -489,30 +487,6 @@ def test_membership_role_must_be_known(client, manager):
         json={"user_id": "user_someone", "role": "org:member"},
     )
     assert response.status_code == 422
-
-
-@pytest.fixture(scope="module")
-def clerk_backend():
-    with ClerkBackend() as backend:
-        yield backend
-
-
-@pytest.fixture
-def clerk(clerk_backend):
-    """The module's stub Clerk, answering again (a test may have taken it down)."""
-    clerk_backend.down = False
-    return clerk_backend
-
-
-@pytest.fixture(scope="module")
-def clerk_client(servers, clerk_backend):
-    import otto
-
-    settings = support.settings_for_tests(
-        CLERK_SECRET_KEY="sk_test_stub", CLERK_API_URL=clerk_backend.url
-    )
-    app = otto.create_app(settings, database_url=servers.database_url, redis_url=servers.redis_url)
-    return app.test_client()
 
 
 def test_membership_adds_a_clerk_user_to_the_company(clerk_client, clerk, app, manager):

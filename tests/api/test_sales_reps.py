@@ -5,9 +5,8 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from local_http_stub import ClerkBackend
 from sqlalchemy import select
-from support import bearer, settings_for_tests
+from support import bearer
 from visit_helpers import count, load, make_appointment, make_call, phone, scope, update
 
 from otto.calls.models import Call, ScheduledCall
@@ -303,21 +302,6 @@ def test_idempotent_rep_creation(app, client, company, manager):
     assert replay.headers["Idempotent-Replayed"] == "true"
     assert replay.get_json() == first.get_json()
     assert count(app, company, User, User.email == body["email"]) == 1
-
-
-@pytest.fixture(scope="module")
-def clerk_backend():
-    with ClerkBackend() as backend:
-        yield backend
-
-
-@pytest.fixture(scope="module")
-def clerk_client(servers, clerk_backend):
-    import otto
-
-    settings = settings_for_tests(CLERK_SECRET_KEY="sk_test_stub", CLERK_API_URL=clerk_backend.url)
-    app = otto.create_app(settings, database_url=servers.database_url, redis_url=servers.redis_url)
-    return app.test_client()
 
 
 def test_with_clerk_the_rep_is_a_clerk_user(app, clerk_client, clerk_backend, company, manager):

@@ -3,10 +3,8 @@
 import re
 import uuid
 
-import support
 import pytest
 from support import bearer
-from local_http_stub import ClerkBackend
 from sqlalchemy import select
 
 from otto.db import db
@@ -456,30 +454,6 @@ def test_metadata_unknown_user(client, manager):
 
 
 # --- With Clerk's Backend API (a local stub) ------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def clerk_backend():
-    with ClerkBackend() as backend:
-        yield backend
-
-
-@pytest.fixture
-def clerk(clerk_backend):
-    """The module's stub Clerk, answering again (a test may have taken it down)."""
-    clerk_backend.down = False
-    return clerk_backend
-
-
-@pytest.fixture(scope="module")
-def clerk_client(servers, clerk_backend):
-    import otto
-
-    settings = support.settings_for_tests(
-        CLERK_SECRET_KEY="sk_test_stub", CLERK_API_URL=clerk_backend.url
-    )
-    app = otto.create_app(settings, database_url=servers.database_url, redis_url=servers.redis_url)
-    return app.test_client()
 
 
 def test_create_user_in_clerk_first(clerk_client, clerk, app, manager):
