@@ -23,6 +23,7 @@ from otto import audit
 from otto.auth.tokens import Identity
 from otto.db import db, utcnow
 from otto.errors import ApiError, ExternalServiceError, NotFound
+from otto.rag.facts import Fact, company_facts
 from otto.rag.models import RagQuery, RagTelemetry
 from otto.rag.search import CompanyChunkSearch
 from otto.rag.usage import record_usage
@@ -49,6 +50,7 @@ class AskResult:
     intent: str
     provider: str
     suggested_follow_ups: list[str]
+    facts: list[Fact] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -62,7 +64,7 @@ class AskResult:
             "citations": self.query.citations, "confidence_score": self.query.confidence_score,
             "latency_ms": self.query.latency_ms, "conversation_id": self.query.conversation_id,
             "suggested_follow_ups": self.suggested_follow_ups, "provider": self.provider,
-            "degraded_mode": self.degraded,
+            "degraded_mode": self.degraded, "facts": [fact.text for fact in self.facts],
         }
 
     def sources(self) -> list[dict]:
@@ -74,15 +76,19 @@ class AskResult:
                 "record_count": 0, "confidence": 0.0})
             entry["record_count"] += 1
             entry["confidence"] = round(max(entry["confidence"], chunk.score), 4)
-        return list(by_document.values())
+        sources = list(by_document.values())
+        if self.facts:
+            sources.append({"type": "company_data", "title": "Company call data",
+                            "reference": None, "record_count": len(self.facts),
+                            "confidence": 1.0})
+        return sources
 
 
 def ask(identity: Identity, args: dict, trace_id: str | None,
         query_id: str | None = None) -> AskResult:
-    """Answer a question from the documents the caller's role may read, and log it."""
+    """Answer a question from the documents and company data the caller's role may read."""
     started = time.perf_counter()
     question = args["query"].strip()
-    # Analytical questions are answered from documents only: no facts from call data yet.
     query_type, intent = classify_question(question)
     filters = args.get("filters") or {}
 
@@ -97,9 +103,10 @@ def ask(identity: Identity, args: dict, trace_id: str | None,
         retrieved = retrieved_chunks(retriever.retrieve(question))
     except ProviderError as error:
         raise ExternalServiceError("The embedding provider failed; try again shortly.") from error
+    facts = company_facts(identity, question, intent) if query_type != "knowledge" else []
     retrieved_at = time.perf_counter()
 
-    answer = answer_question(question, retrieved)
+    answer = answer_question(question, retrieved, [fact.text for fact in facts])
     latency_ms = int((time.perf_counter() - started) * 1000)
     provider = "openai" if answer.mode == "generative" and answer.usage is not None else "local"
 
@@ -110,7 +117,7 @@ def ask(identity: Identity, args: dict, trace_id: str | None,
         confidence_score=round(answer.confidence, 4), result_count=len(citations),
         latency_ms=latency_ms, conversation_id=args.get("conversation_id"), uwc_request_id=trace_id,
         query_context={"filters": filters, "max_results": args.get("max_results", 10),
-                       "query_type": query_type},
+                       "query_type": query_type, "facts": [fact.text for fact in facts]},
         provider=provider,
     )
     db.session.add(query)
@@ -126,7 +133,7 @@ def ask(identity: Identity, args: dict, trace_id: str | None,
     return AskResult(query=query, answer=answer, retrieved=retrieved, query_type=query_type,
                      intent=intent, provider=provider,
                      suggested_follow_ups=suggest_follow_ups(intent, answer, retrieved),
-                     timings=timings)
+                     facts=facts, timings=timings)
 
 
 def record_failed_query(identity: Identity, args: dict, trace_id: str | None, query_id: str,
@@ -145,15 +152,19 @@ def record_failed_query(identity: Identity, args: dict, trace_id: str | None, qu
     return query
 
 
-def answer_question(question: str, retrieved: list[RetrievedChunk]) -> Answer:
-    """A chat model's answer when one is configured (extractive if it fails), else extractive."""
+def answer_question(question: str, retrieved: list[RetrievedChunk],
+                    facts: list[str] | None = None) -> Answer:
+    """A chat model's answer when one is configured (extractive if it fails), else extractive.
+
+    Facts lead an extractive answer and go into the chat prompt numbered; they are not citations.
+    """
     threshold = min_similarity_from_env()
     client = answer_client()
     if client is None:
         return extractive_answer(question, retrieved, embedder=get_local_embedder(),
-                                 min_similarity=threshold)
+                                 min_similarity=threshold, facts=facts or ())
     return generate_answer_openai(question, retrieved, client, embedder=get_local_embedder(),
-                                  min_similarity=threshold)
+                                  min_similarity=threshold, facts=facts or ())
 
 
 def answer_client() -> OpenAIClient | None:
