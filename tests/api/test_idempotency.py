@@ -4,8 +4,10 @@ from support import bearer
 
 
 def multipart(boundary: str, content: bytes, filename: str = "pricing.md") -> bytes:
-    return (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\""
-            f"\r\nContent-Type: text/markdown\r\n\r\n").encode() + content + f"\r\n--{boundary}--\r\n".encode()
+    """A one-file multipart body framed by `boundary` (clients pick a new one per attempt)."""
+    head = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"'
+            f"\r\nContent-Type: text/markdown\r\n\r\n")
+    return head.encode() + content + f"\r\n--{boundary}--\r\n".encode()
 
 
 def upload(client, manager, boundary: str, content: bytes):
