@@ -16,10 +16,11 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import numpy as np
+
+from bench.support import drop_company, fresh_company
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSCRIPTS = ROOT / "tests" / "fixtures" / "transcripts"
@@ -43,28 +44,6 @@ def bench_app():
     app = create_app(settings, database_url=servers.database_url, redis_url=servers.redis_url)
     app.extensions["bench_servers"] = servers  # the embedded servers live as long as the app
     return app
-
-
-def fresh_company(app) -> tuple[str, str]:
-    """A new company with one manager; returns (company_id, manager user id)."""
-    from otto.demo import ensure_user
-
-    company_id = f"org_bench_batch_{uuid.uuid4().hex[:8]}"
-    user_id = f"user_bench_{uuid.uuid4().hex[:8]}"
-    with app.app_context():
-        ensure_user(company_id, user_id, "manager")
-    return company_id, user_id
-
-
-def drop_company(app, company_id: str) -> None:
-    """Remove the company with every row it owns (foreign keys cascade)."""
-    from sqlalchemy import text
-
-    from otto.db import db
-
-    with app.app_context():
-        db.session.execute(text("DELETE FROM companies WHERE id = :id"), {"id": company_id})
-        db.session.commit()
 
 
 def percentiles(values_ms: list[float]) -> str:
@@ -134,7 +113,7 @@ def main() -> None:
     from otto.auth.tokens import mint_local_token
 
     app = bench_app()
-    company_id, user_id = fresh_company(app)
+    company_id, user_id = fresh_company(app, "batch")
     headers = {"Authorization": "Bearer " + mint_local_token(
         app.extensions["otto"].settings.jwt_secret, user_id=user_id, company_id=company_id,
         role="manager", ttl_seconds=3600)}

@@ -16,7 +16,7 @@ import re
 import time
 from pathlib import Path
 
-from bench.rag_support import ROOT, bench_app, drop_company, fresh_company, percentiles
+from bench.support import ROOT, bench_app, drop_company, fresh_company, percentiles
 
 FIXTURES = ROOT / "tests" / "fixtures"
 DEPTH = 10

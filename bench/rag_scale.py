@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bench.rag_support import bench_app, percentiles
+from bench.support import bench_app, percentiles
 
 DIMENSIONS = 384
 TOPICS = 500

@@ -22,6 +22,17 @@ class UtcDateTime(ma.fields.DateTime):
         return utc_iso(value)
 
 
+def parse_utc(value) -> datetime | None:
+    """An ISO-8601 string (`Z` or an offset) as an aware datetime; naive is UTC; else None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
 def json_list(text: str | None) -> list:
     """A JSON list kept in a text column (legacy call logs); anything else reads as empty."""
     try:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from otto.calls.models import Call
 from otto.contacts.models import ContactCard, EventLog
 from otto.db import db
-from otto.fields import utc_iso
+from otto.fields import parse_utc, utc_iso
 from otto.messages.models import MessageThread
 
 try:  # call transcripts and analyses exist when the analysis area is installed
@@ -127,7 +127,7 @@ def _legacy_messages(call_id: int, phone_number: str | None, raw: str) -> list[t
             continue
         inbound = entry.get("direction") == "inbound"
         manual = entry.get("type") == "manual" or entry.get("manual") is True
-        sent_at = _parse_time(entry.get("timestamp"))
+        sent_at = parse_utc(entry.get("timestamp"))
         messages.append((sent_at, {
             "timestamp": utc_iso(sent_at) if sent_at else entry.get("timestamp"),
             "sender": phone_number if inbound else "otto",
@@ -135,16 +135,6 @@ def _legacy_messages(call_id: int, phone_number: str | None, raw: str) -> list[t
             "direction": "inbound" if inbound else "outbound",
             "type": "manual" if manual else "automated", "message_sid": entry.get("message_sid")}))
     return messages
-
-
-def _parse_time(value) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def event_summary(event: EventLog) -> dict:

@@ -6,8 +6,11 @@ from datetime import datetime
 from sqlalchemy import exists, func, or_, select
 
 from otto.appointments.models import ACTIVE_APPOINTMENT_STATUSES, Appointment
-from otto.appointments.schemas import (AppointmentSummarySchema, ContactCardBaseSchema,
-                                       LeadSummarySchema)
+from otto.appointments.schemas import (
+    AppointmentSummarySchema,
+    ContactCardBaseSchema,
+    LeadSummarySchema,
+)
 from otto.calls.models import Call
 from otto.contacts import activity
 from otto.contacts.models import ContactCard, EventLog

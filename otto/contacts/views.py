@@ -3,7 +3,6 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from otto.responses import envelope
 from otto.auth.identity import current_identity, ensure_own_company, roles
 from otto.auth.roles import SALES_REP
 from otto.companies.models import Company
@@ -14,6 +13,7 @@ from otto.contacts.schemas import ByPhoneArgs
 from otto.contacts.service import find_contact_by_phone
 from otto.db import db
 from otto.errors import InvalidRequest, NotFound, field_error
+from otto.responses import envelope
 
 blp = Blueprint("contacts", __name__, url_prefix="/api/v1/contact-cards",
                 description="Contact Cards")

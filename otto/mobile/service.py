@@ -1,14 +1,13 @@
 """Mobile recordings (their machine, upload and progress) and the rep app's views of a call."""
 
 import logging
-from datetime import datetime, timezone
 
 from sqlalchemy import select
 
 from otto.calls.models import Call
 from otto.db import db, utcnow
 from otto.errors import CallNotFound, Conflict, NotFound, field_error
-from otto.fields import json_list, utc_iso
+from otto.fields import json_list, parse_utc, utc_iso
 from otto.messages.models import MessageThread
 from otto.mobile.models import MobileRecording
 from otto.shifts.clock import company_zone
@@ -169,7 +168,7 @@ def call_messages(call: Call, company) -> list[dict]:
     for item in _json_list(call.text_messages, "text_messages", call.call_id):
         if item.get("message_sid") and item["message_sid"] in seen_sids:
             continue
-        entries.append((_parse_time(item.get("timestamp")), item.get("message"),
+        entries.append((parse_utc(item.get("timestamp")), item.get("message"),
                         item.get("direction")))
 
     entries.sort(key=lambda entry: (entry[0] is not None, entry[0] or utcnow()))
@@ -205,13 +204,3 @@ def _json_list(text: str | None, column: str, call_id: int) -> list[dict]:
     if text and not items:
         log.debug("call %s: %s holds no JSON list; read as empty", call_id, column)
     return [item for item in items if isinstance(item, dict)]
-
-
-def _parse_time(value) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)

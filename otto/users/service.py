@@ -9,8 +9,14 @@ from sqlalchemy import func, select
 from otto import audit
 from otto.auth.roles import CLERK_ROLE_FOR, MANAGER, SALES_REP, otto_role
 from otto.db import db
-from otto.errors import (DuplicateResource, NotFound, OperationNotAllowed, ServiceNotConfigured, UserNotFound,
-                         field_error)
+from otto.errors import (
+    DuplicateResource,
+    NotFound,
+    OperationNotAllowed,
+    ServiceNotConfigured,
+    UserNotFound,
+    field_error,
+)
 from otto.phones import to_e164
 from otto.tenancy import current_company_id
 from otto.users.models import SalesManager, SalesRep, User
@@ -190,16 +196,25 @@ def set_membership(org_id: str, user_id: str, role_input: str) -> str:
     if user is not None and user.role == MANAGER and role != MANAGER and _managers_count() <= 1:
         raise OperationNotAllowed("The last org:admin cannot be demoted.")
     clerk().upsert_membership(org_id, user_id, CLERK_ROLE_FOR[role])
+    apply_membership(org_id, user_id, role, existing=user)
+    return CLERK_ROLE_FOR[role]
+
+
+def apply_membership(org_id: str, user_id: str, role: str, *, existing: User | None,
+                     email: str | None = None, name: str | None = None) -> User:
+    """Mirror a Clerk membership: create or re-role the user, swap its profile, audit it."""
+    user = existing
     if user is None:
-        user = User(id=user_id, company_id=org_id, role=role)
+        user = User(id=user_id, company_id=org_id, role=role, email=email, name=name)
         db.session.add(user)
         db.session.flush()
         audit.record("membership_added", "user", user_id, changes={"role": role})
     elif user.role != role:
         audit.record("role_changed", "user", user_id, changes={"from": user.role, "to": role})
         user.role = role
+    user.is_active = True
     _set_profile(user, role)
-    return CLERK_ROLE_FOR[role]
+    return user
 
 
 def get_user(user_id: str) -> User:

@@ -14,7 +14,13 @@ from otto.http import raw_body
 from otto.idempotency import idempotent
 from otto.users import service
 from otto.users.models import User
-from otto.users.schemas import MetadataArgs, UserBriefSchema, UserCreateArgs, UserSchema, UserUpdateArgs
+from otto.users.schemas import (
+    MetadataArgs,
+    UserBriefSchema,
+    UserCreateArgs,
+    UserSchema,
+    UserUpdateArgs,
+)
 
 blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Users")
 

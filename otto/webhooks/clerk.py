@@ -5,7 +5,6 @@ import logging
 
 from sqlalchemy import select, text, update
 
-from otto import audit
 from otto.auth.roles import otto_role
 from otto.companies.models import Company
 from otto.db import db
@@ -50,7 +49,7 @@ def _organization(kind: str, data: dict) -> str:
 
 def _membership(kind: str, data: dict) -> str:
     from otto.users.models import User
-    from otto.users.service import _set_profile
+    from otto.users.service import apply_membership
 
     org_id = (data.get("organization") or {}).get("id")
     person = data.get("public_user_data") or {}
@@ -67,16 +66,8 @@ def _membership(kind: str, data: dict) -> str:
         if role is None:
             raise Ignored(f"membership role {data.get('role')!r} is not one Otto knows")
         name = " ".join(p for p in (person.get("first_name"), person.get("last_name")) if p) or None
-        if user is None:
-            user = User(id=user_id, company_id=org_id, role=role, email=person.get("identifier"), name=name)
-            db.session.add(user)
-            db.session.flush()
-            audit.record("membership_added", "user", user_id, changes={"role": role})
-        elif user.role != role:
-            audit.record("role_changed", "user", user_id, changes={"from": user.role, "to": role})
-            user.role = role
-        user.is_active = True
-        _set_profile(user, role)
+        apply_membership(org_id, user_id, role, existing=user, email=person.get("identifier"),
+                         name=name)
     return org_id
 
 

@@ -1,4 +1,4 @@
-"""What the Ask Otto benchmarks share: their own servers, a throwaway company, percentiles."""
+"""What the benchmarks share: their own servers, a throwaway company, percentiles."""
 
 from __future__ import annotations
 
