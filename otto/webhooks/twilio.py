@@ -176,11 +176,7 @@ def _call_status(company: Company, fields: dict) -> None:
     call = _call(company, fields, outcome, duration=duration)
     call.last_call_status = status
     call.last_call_timestamp = _iso(fields.get("Timestamp"))
-    if fields.get("RecordingSid") and fields.get("RecordingUrl"):
-        call_events.add_recording(call, recording_sid=fields["RecordingSid"],
-                                  recording_url=fields["RecordingUrl"],
-                                  duration=_seconds(fields.get("RecordingDuration")),
-                                  call_sid=fields["CallSid"])
+    _attach_recording(call, fields)
 
 
 def _dial_action(company: Company, fields: dict) -> None:
@@ -194,6 +190,11 @@ def _dial_action(company: Company, fields: dict) -> None:
         call = _call(company, fields, "missed")
     else:
         raise Ignored(f"dial status {status!r}")
+    _attach_recording(call, fields)
+
+
+def _attach_recording(call, fields: dict) -> None:
+    """A recording that rides on a status or dial callback (Record=true on the call)."""
     if fields.get("RecordingSid") and fields.get("RecordingUrl"):
         call_events.add_recording(call, recording_sid=fields["RecordingSid"],
                                   recording_url=fields["RecordingUrl"],
