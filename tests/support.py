@@ -40,3 +40,14 @@ def bearer(user=None, *, company_id=None, user_id=None, role=None, secret=TEST_S
     payload.update(claims)
     payload = {k: v for k, v in payload.items() if v is not None}
     return {"Authorization": f"Bearer {jwt.encode(payload, secret, algorithm='HS256')}"}
+
+
+def run_concurrently(action, arguments: list) -> None:
+    """Call `action(argument)` for every argument, each on its own thread, and wait for all."""
+    import threading
+
+    threads = [threading.Thread(target=action, args=(argument,)) for argument in arguments]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()

@@ -1,6 +1,5 @@
 """Call management: one call, unassigned calls, add-call and update-call-status."""
 
-import threading
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -8,7 +7,7 @@ import pytest
 from floor_helpers import count_rows, load, make_call, run_default_jobs, scope, unique_phone
 from local_http_stub import StubServer
 from sqlalchemy import select
-from support import bearer
+from support import bearer, run_concurrently
 
 from otto.calls.models import Call, ScheduledCall
 from otto.contacts.models import ContactCard, EventLog
@@ -279,11 +278,7 @@ def test_concurrent_add_calls_for_one_number_share_one_contact_and_lead(app, com
         with app.test_client() as client:
             statuses.append(add_call(client, csr, phone_number=phone).status_code)
 
-    threads = [threading.Thread(target=post, args=(phone,)) for phone in spellings]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_concurrently(post, spellings)
 
     assert statuses == [201] * len(spellings)
     assert count_rows(app, company, Call) == len(spellings)

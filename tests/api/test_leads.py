@@ -1,12 +1,11 @@
 """Lead management: read with contact and appointments, create by phone or contact, edit."""
 
-import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from floor_helpers import count_rows, load, make_appointment, make_lead, scope, unique_phone
 from sqlalchemy import select
-from support import bearer
+from support import bearer, run_concurrently
 
 from otto.contacts.models import ContactCard
 from otto.db import db
@@ -190,11 +189,7 @@ def test_concurrent_creates_for_one_number_share_one_contact(app, company, csr):
         with app.test_client() as client:
             statuses.append(create(client, csr, primary_phone=phone).status_code)
 
-    threads = [threading.Thread(target=post, args=(phone,)) for phone in spellings]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_concurrently(post, spellings)
 
     assert statuses == [201] * len(spellings)
     assert count_rows(app, company, ContactCard) == 1
